@@ -1,0 +1,181 @@
+// Package clients is the registry of third-party apps: registration with
+// validation, secrets shown once and stored hashed, and disabling.
+package clients
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/consentry/consentry/app/oauth"
+	"github.com/consentry/consentry/app/secret"
+	"github.com/consentry/consentry/models"
+)
+
+// Errors callers can test for with errors.Is.
+var (
+	ErrUnknownClient = errors.New("no client has the id")
+	ErrClientIDTaken = errors.New("the client id is already registered")
+)
+
+// Registry registers and manages clients.
+type Registry struct {
+	store   *models.Store
+	catalog *models.Catalog
+	random  io.Reader
+	now     func() time.Time
+}
+
+// NewRegistry returns a Registry. random feeds client secrets; now stamps
+// disabling.
+func NewRegistry(store *models.Store, catalog *models.Catalog, random io.Reader, now func() time.Time) *Registry {
+	return &Registry{store: store, catalog: catalog, random: random, now: now}
+}
+
+// Registration describes a client to register.
+type Registration struct {
+	// ID is the client_id; empty means a new random one.
+	ID             string
+	Name           string
+	LogoURL        string
+	HomepageURL    string
+	Public         bool
+	RedirectURIs   []string
+	Scopes         []string
+	ResourceServer bool
+	WorkspaceID    string
+}
+
+// Registered is a new client and, for a confidential client, its secret in
+// clear: the only time it is ever available.
+type Registered struct {
+	Client models.Client
+	Secret string
+}
+
+// Register validates reg and stores the client.
+func (r *Registry) Register(ctx context.Context, reg Registration) (Registered, error) {
+	c, err := r.validate(reg)
+	if err != nil {
+		return Registered{}, fmt.Errorf("register client: %w", err)
+	}
+	var plain string
+	if !c.Public() {
+		if plain, err = secret.New(r.random, secret.PrefixClientSecret); err != nil {
+			return Registered{}, fmt.Errorf("register client %q: %w", c.Name, err)
+		}
+		c.SecretHash = secret.Hash(plain)
+	}
+	if c.WorkspaceID != nil {
+		if _, err := r.store.WorkspaceByID(ctx, *c.WorkspaceID); err != nil {
+			return Registered{}, fmt.Errorf("register client %q: owning workspace: %w", c.Name, err)
+		}
+	}
+	if err := r.store.CreateClient(ctx, &c); err != nil {
+		if errors.Is(err, models.ErrConflict) {
+			return Registered{}, fmt.Errorf("register client %q: %w", c.ID, ErrClientIDTaken)
+		}
+		return Registered{}, err
+	}
+	return Registered{Client: c, Secret: plain}, nil
+}
+
+func (r *Registry) validate(reg Registration) (models.Client, error) {
+	name := strings.TrimSpace(reg.Name)
+	if name == "" {
+		return models.Client{}, errors.New("name is empty")
+	}
+	if len(reg.RedirectURIs) == 0 {
+		return models.Client{}, errors.New("at least one redirect URI is needed")
+	}
+	for _, u := range reg.RedirectURIs {
+		if err := oauth.ValidateRedirectURI(u); err != nil {
+			return models.Client{}, err
+		}
+	}
+	scopes := dedupe(reg.Scopes)
+	if len(scopes) == 0 {
+		return models.Client{}, errors.New("at least one scope is needed")
+	}
+	if unknown := r.catalog.Unknown(scopes); len(unknown) > 0 {
+		return models.Client{}, fmt.Errorf("unknown scopes: %s", strings.Join(unknown, ", "))
+	}
+	for field, raw := range map[string]string{"logo URL": reg.LogoURL, "homepage URL": reg.HomepageURL} {
+		if err := validateWebURL(raw); err != nil {
+			return models.Client{}, fmt.Errorf("%s: %w", field, err)
+		}
+	}
+	id := strings.TrimSpace(reg.ID)
+	if id == "" {
+		id = uuid.NewString()
+	} else if !validClientID(id) {
+		return models.Client{}, fmt.Errorf("client id %q: use 1 to 64 letters, digits, '-', '_' or '.'", id)
+	}
+	c := models.Client{
+		ID: id, Name: name, LogoURL: reg.LogoURL, HomepageURL: reg.HomepageURL,
+		Type: models.ClientConfidential, RedirectURIs: dedupe(reg.RedirectURIs), AllowedScopes: scopes,
+		ResourceServer: reg.ResourceServer,
+	}
+	if reg.Public {
+		c.Type = models.ClientPublic
+	}
+	if reg.WorkspaceID != "" {
+		c.WorkspaceID = &reg.WorkspaceID
+	}
+	return c, nil
+}
+
+// Disable switches a client off.
+func (r *Registry) Disable(ctx context.Context, id string) error {
+	if err := r.store.DisableClient(ctx, id, r.now()); err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("disable client: %w %q", ErrUnknownClient, id)
+		}
+		return err
+	}
+	return nil
+}
+
+// validateWebURL accepts an empty value or an absolute http(s) URL, which is
+// all a logo or homepage link may be.
+func validateWebURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	return nil
+}
+
+func validClientID(id string) bool {
+	if len(id) > 64 {
+		return false
+	}
+	for _, ch := range id {
+		ok := ch == '-' || ch == '_' || ch == '.' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// dedupe drops blanks and repeats, keeping first-seen order.
+func dedupe(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,141 @@
+// Package models holds Consentry's persistent records and the store that reads
+// and writes them. Every query on user- or workspace-owned rows takes the user
+// or workspace explicitly, so tenant isolation is enforced where data is read.
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Errors the store returns in place of driver errors, so callers never depend
+// on GORM or on a particular database.
+var (
+	// ErrNotFound means the row asked for does not exist (or is not visible to
+	// the user or workspace the query was scoped to).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a uniqueness rule would be broken.
+	ErrConflict = errors.New("already exists")
+)
+
+// Store is the database behind Consentry. A Store obtained from InTx runs every
+// call inside that transaction.
+type Store struct {
+	db *gorm.DB
+}
+
+// Open connects to the database named by dsn: a SQLite file path (or
+// "file:" URI). SQLite is opened in WAL mode with foreign keys on, a busy
+// timeout and immediate write transactions, so concurrent writers queue
+// instead of failing with upgrade deadlocks.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, errors.New("open database: PostgreSQL is not supported by this build yet; use a SQLite path")
+	}
+	db, err := gorm.Open(sqlite.Open(sqliteDSN(dsn)), &gorm.Config{
+		TranslateError:         true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database %q: %w", dsn, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open database %q: %w", dsn, err)
+	}
+	sqlDB.SetMaxOpenConns(8)
+	sqlDB.SetMaxIdleConns(8)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{db: db.WithContext(ctx)}
+	if err := s.Ping(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open database %q: %w", dsn, err)
+	}
+	return s, nil
+}
+
+// sqliteDSN turns a path into a mattn/go-sqlite3 DSN with the pragmas Consentry
+// relies on. They are connection parameters (not PRAGMA statements) so that
+// every pooled connection gets them.
+func sqliteDSN(path string) string {
+	path = strings.TrimPrefix(path, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	params := url.Values{}
+	params.Set("_journal_mode", "WAL")
+	params.Set("_busy_timeout", "5000")
+	params.Set("_foreign_keys", "on")
+	params.Set("_synchronous", "NORMAL")
+	params.Set("_txlock", "immediate")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + params.Encode()
+}
+
+// Close releases the database connections.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Migrate creates or updates the schema.
+func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.db.WithContext(ctx).AutoMigrate(allModels()...); err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	return nil
+}
+
+// allModels lists every table, parents before children.
+func allModels() []any {
+	return []any{&Setting{}, &User{}, &Workspace{}, &Membership{}, &Client{}}
+}
+
+// InTx runs fn in one database transaction: it commits when fn returns nil
+// and rolls back otherwise.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx})
+	})
+}
+
+// conn is the handle for one call, bound to ctx.
+func (s *Store) conn(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx)
+}
+
+// translate maps driver errors onto the store's own errors, keeping the
+// original in the chain for logs.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	default:
+		return err
+	}
+}
