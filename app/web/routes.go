@@ -1,0 +1,52 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/consentry/consentry/static"
+)
+
+// routes is every route and middleware chain in one place.
+//
+// Order matters: request id and metrics wrap everything; security headers
+// apply to every response; the browser chain (session → CSRF → user) runs
+// only where a person with a browser is expected, never on machine endpoints.
+func (s *Server) routes() {
+	app := s.app
+	app.Use(s.requestID, s.observe,
+		recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}),
+		s.securityHeaders)
+
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", s.metricsHandler())
+	app.Use("/static", s.staticCache, filesystem.New(filesystem.Config{Root: http.FS(static.FS)}))
+
+	app.Get("/", s.browser(func(c *fiber.Ctx) error { return c.Redirect("/apps", fiber.StatusSeeOther) })...)
+	app.Get("/login", s.browser(s.loginPage)...)
+	app.Post("/login", s.browser(s.login)...)
+	app.Post("/logout", s.browser(s.logout)...)
+	app.Get("/apps", s.browser(s.requireUser, s.appsPage)...)
+
+	app.Use(notFound)
+}
+
+const localUnmatched = "consentry.unmatched"
+
+// notFound answers every request no route took, and marks it so metrics
+// count it under one label instead of one per probed path.
+func notFound(c *fiber.Ctx) error {
+	c.Locals(localUnmatched, true)
+	return fiber.ErrNotFound
+}
+
+// browser prefixes handlers with the chain every browser page needs: the
+// session, CSRF protection and the signed-in user. It is attached per route
+// (not with Use) so machine endpoints never pay for or depend on a session.
+func (s *Server) browser(handlers ...fiber.Handler) []fiber.Handler {
+	return append([]fiber.Handler{s.withSession, s.csrf, s.loadUser}, handlers...)
+}
