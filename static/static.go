@@ -5,5 +5,5 @@ import "embed"
 
 // FS is the static file tree, served under /static.
 //
-//go:embed css
+//go:embed css favicon.svg
 var FS embed.FS
