@@ -51,7 +51,16 @@ type Registration struct {
 	Scopes         []string
 	ResourceServer bool
 	WorkspaceID    string
+	// Secret is a caller-chosen client secret for a confidential client
+	// (at least minChosenSecretLength characters, starting with "oss_"); empty
+	// means a new random one. Only demo seeding needs it, so that a secret
+	// derived from the session key survives restarts without being stored.
+	Secret string
 }
+
+// minChosenSecretLength is the shortest caller-chosen secret accepted: the
+// prefix and 32 characters, about 192 bits in base64url.
+const minChosenSecretLength = 36
 
 // Registered is a new client and, for a confidential client, its secret in
 // clear: the only time it is ever available.
@@ -66,10 +75,12 @@ func (r *Registry) Register(ctx context.Context, reg Registration) (Registered, 
 	if err != nil {
 		return Registered{}, fmt.Errorf("register client: %w", err)
 	}
-	var plain string
+	plain := reg.Secret
 	if !c.Public() {
-		if plain, err = secret.New(r.random, secret.PrefixClientSecret); err != nil {
-			return Registered{}, fmt.Errorf("register client %q: %w", c.Name, err)
+		if plain == "" {
+			if plain, err = secret.New(r.random, secret.PrefixClientSecret); err != nil {
+				return Registered{}, fmt.Errorf("register client %q: %w", c.Name, err)
+			}
 		}
 		c.SecretHash = secret.Hash(plain)
 	}
@@ -112,6 +123,9 @@ func (r *Registry) validate(reg Registration) (models.Client, error) {
 			return models.Client{}, fmt.Errorf("%s: %w", field, err)
 		}
 	}
+	if err := validateChosenSecret(reg.Secret, reg.Public); err != nil {
+		return models.Client{}, err
+	}
 	id := strings.TrimSpace(reg.ID)
 	if id == "" {
 		id = uuid.NewString()
@@ -139,6 +153,22 @@ func (r *Registry) Disable(ctx context.Context, id string) error {
 			return fmt.Errorf("disable client: %w %q", ErrUnknownClient, id)
 		}
 		return err
+	}
+	return nil
+}
+
+// validateChosenSecret checks a caller-chosen secret without ever putting
+// its value into an error.
+func validateChosenSecret(plain string, public bool) error {
+	switch {
+	case plain == "":
+		return nil
+	case public:
+		return errors.New("a public client cannot have a secret")
+	case !strings.HasPrefix(plain, secret.PrefixClientSecret):
+		return fmt.Errorf("client secret must start with %q", secret.PrefixClientSecret)
+	case len(plain) < minChosenSecretLength:
+		return fmt.Errorf("client secret must be at least %d characters", minChosenSecretLength)
 	}
 	return nil
 }
