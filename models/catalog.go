@@ -66,20 +66,29 @@ func LoadCatalog(path string) (*Catalog, error) {
 // ParseCatalog reads and validates a JSON catalog. source names it in errors,
 // which also name the offending entry.
 func ParseCatalog(r io.Reader, source string) (*Catalog, error) {
+	// Entries are decoded one by one so that an unknown field or a wrong type
+	// is reported against the entry that holds it.
 	var file struct {
-		Scopes []Scope `json:"scopes"`
+		Scopes []json.RawMessage `json:"scopes"`
 	}
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&file); err != nil {
 		return nil, fmt.Errorf("scope catalog %s: %w", source, err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("scope catalog %s: unexpected data after the catalog object", source)
+	}
 	if len(file.Scopes) == 0 {
 		return nil, fmt.Errorf("scope catalog %s: no scopes", source)
 	}
 	c := &Catalog{index: make(map[string]int, len(file.Scopes))}
-	for i, s := range file.Scopes {
-		if err := validateScope(s); err != nil {
+	for i, raw := range file.Scopes {
+		s, err := decodeScope(raw)
+		if err == nil {
+			err = validateScope(s)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("scope catalog %s: entry %d (%q): %w", source, i+1, s.Name, err)
 		}
 		if _, dup := c.index[s.Name]; dup {
@@ -89,6 +98,22 @@ func ParseCatalog(r io.Reader, source string) (*Catalog, error) {
 		c.scopes = append(c.scopes, s)
 	}
 	return c, nil
+}
+
+// decodeScope reads one catalog entry strictly. On failure it still returns
+// the entry's name when it can be read, for the error message.
+func decodeScope(raw json.RawMessage) (Scope, error) {
+	var s Scope
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		var named struct {
+			Name string `json:"name"`
+		}
+		_ = json.Unmarshal(raw, &named)
+		return Scope{Name: named.Name}, err
+	}
+	return s, nil
 }
 
 func validateScope(s Scope) error {

@@ -37,8 +37,11 @@ type Store struct {
 // timeout and immediate write transactions, so concurrent writers queue
 // instead of failing with upgrade deadlocks.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if isPostgresDSN(dsn) {
 		return nil, errors.New("open database: PostgreSQL is not supported by this build yet; use a SQLite path")
+	}
+	if isPrivateSQLite(dsn) {
+		return nil, fmt.Errorf("open database %q: in-memory and temporary SQLite databases are not supported; use a file path", dsn)
 	}
 	db, err := gorm.Open(sqlite.Open(sqliteDSN(dsn)), &gorm.Config{
 		TranslateError:         true,
@@ -62,6 +65,30 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open database %q: %w", dsn, err)
 	}
 	return s, nil
+}
+
+// isPostgresDSN reports whether dsn names a PostgreSQL database, as a URL or
+// in the key=value form, so that it is never taken for a SQLite file name (and
+// a new, empty database created under that name).
+func isPostgresDSN(dsn string) bool {
+	lower := strings.ToLower(strings.TrimSpace(dsn))
+	if strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") {
+		return true
+	}
+	for _, field := range strings.Fields(lower) {
+		if key, _, ok := strings.Cut(field, "="); ok && (key == "host" || key == "dbname" || key == "user") {
+			return true
+		}
+	}
+	return false
+}
+
+// isPrivateSQLite reports whether dsn names an in-memory or temporary SQLite
+// database. SQLite gives each connection of the pool its own private one of
+// those, so tables and rows would seem to come and go.
+func isPrivateSQLite(dsn string) bool {
+	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	return path == "" || path == ":memory:"
 }
 
 // sqliteDSN turns a path into a mattn/go-sqlite3 DSN with the pragmas Consentry
@@ -104,12 +131,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.db.WithContext(ctx).AutoMigrate(allModels()...); err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
-	return nil
+	return s.ensureAuditHead(ctx)
 }
 
 // allModels lists every table, parents before children.
 func allModels() []any {
-	return []any{&Setting{}, &User{}, &Workspace{}, &Membership{}, &Client{}}
+	return []any{
+		&Setting{}, &User{}, &Workspace{}, &Membership{}, &Client{},
+		&Grant{}, &GrantWorkspace{}, &PendingAuthorization{}, &AuthCode{},
+		&Token{}, &TokenWorkspace{}, &SigningKey{},
+		&AuditEvent{}, &AuditEventWorkspace{}, &AuditChainHead{},
+	}
 }
 
 // InTx runs fn in one database transaction: it commits when fn returns nil

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -40,7 +41,20 @@ func NewThrottle(limits ThrottleLimits, now func() time.Time) *Throttle {
 }
 
 func accountKey(email string) string { return "account:" + email }
-func ipKey(ip string) string         { return "ip:" + ip }
+
+// ipKey counts IPv6 clients by their /64, the block one subscriber usually
+// holds, so rotating through it does not escape the limit.
+func ipKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || addr.Unmap().Is4() {
+		return "ip:" + ip
+	}
+	prefix, err := addr.Prefix(64)
+	if err != nil {
+		return "ip:" + ip
+	}
+	return "ip:" + prefix.String()
+}
 
 // Blocked reports whether a sign-in for email from ip must be refused, and
 // for how long.

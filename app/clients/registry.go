@@ -23,6 +23,9 @@ import (
 var (
 	ErrUnknownClient = errors.New("no client has the id")
 	ErrClientIDTaken = errors.New("the client id is already registered")
+	// ErrUnknownWorkspace is a registration naming a workspace that does
+	// not exist as the client's owner.
+	ErrUnknownWorkspace = errors.New("no owning workspace has the id")
 )
 
 // Registry registers and manages clients.
@@ -86,7 +89,10 @@ func (r *Registry) Register(ctx context.Context, reg Registration) (Registered, 
 	}
 	if c.WorkspaceID != nil {
 		if _, err := r.store.WorkspaceByID(ctx, *c.WorkspaceID); err != nil {
-			return Registered{}, fmt.Errorf("register client %q: owning workspace: %w", c.Name, err)
+			if errors.Is(err, models.ErrNotFound) {
+				return Registered{}, fmt.Errorf("register client %q: %w %q", c.Name, ErrUnknownWorkspace, *c.WorkspaceID)
+			}
+			return Registered{}, fmt.Errorf("register client %q: %w", c.Name, err)
 		}
 	}
 	if err := r.store.CreateClient(ctx, &c); err != nil {
@@ -103,10 +109,11 @@ func (r *Registry) validate(reg Registration) (models.Client, error) {
 	if name == "" {
 		return models.Client{}, errors.New("name is empty")
 	}
-	if len(reg.RedirectURIs) == 0 {
+	redirects := dedupe(reg.RedirectURIs)
+	if len(redirects) == 0 {
 		return models.Client{}, errors.New("at least one redirect URI is needed")
 	}
-	for _, u := range reg.RedirectURIs {
+	for _, u := range redirects {
 		if err := oauth.ValidateRedirectURI(u); err != nil {
 			return models.Client{}, err
 		}
@@ -134,7 +141,7 @@ func (r *Registry) validate(reg Registration) (models.Client, error) {
 	}
 	c := models.Client{
 		ID: id, Name: name, LogoURL: reg.LogoURL, HomepageURL: reg.HomepageURL,
-		Type: models.ClientConfidential, RedirectURIs: dedupe(reg.RedirectURIs), AllowedScopes: scopes,
+		Type: models.ClientConfidential, RedirectURIs: redirects, AllowedScopes: scopes,
 		ResourceServer: reg.ResourceServer,
 	}
 	if reg.Public {

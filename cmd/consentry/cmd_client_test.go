@@ -98,7 +98,7 @@ var clientCreateRefusals = []struct {
 	{"unknown scope", []string{"--name", "X", "--redirect-uri", "https://pixel.example/cb", "--scopes", "openid files:nuke"}, []string{"unknown scopes: files:nuke"}},
 	{"empty scopes", []string{"--name", "X", "--redirect-uri", "https://pixel.example/cb", "--scopes", " "}, []string{"at least one scope"}},
 	{"bad logo URL", []string{"--name", "X", "--redirect-uri", "https://pixel.example/cb", "--scopes", "openid", "--logo-url", "javascript:alert(1)"}, []string{"logo URL"}},
-	{"unknown owning workspace", []string{"--name", "X", "--redirect-uri", "https://pixel.example/cb", "--scopes", "openid", "--workspace", "no-such-id"}, []string{"owning workspace", "not found"}},
+	{"unknown owning workspace", []string{"--name", "X", "--redirect-uri", "https://pixel.example/cb", "--scopes", "openid", "--workspace", "no-such-id"}, []string{"owning workspace", "no-such-id"}},
 	{"missing name", []string{"--redirect-uri", "https://pixel.example/cb", "--scopes", "openid"}, []string{"client create:", `required flag "name" not set`}},
 	{"missing redirect URI", []string{"--name", "X", "--scopes", "openid"}, []string{`required flag "redirect-uri" not set`}},
 	{"missing scopes", []string{"--name", "X", "--redirect-uri", "https://pixel.example/cb"}, []string{`required flag "scopes" not set`}},

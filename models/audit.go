@@ -1,0 +1,243 @@
+package models
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// AuditEvent is one append-only entry of the audit trail. Each event stores
+// the hash of the one before it, so editing, deleting or reordering any row
+// breaks the chain (see VerifyAudit).
+type AuditEvent struct {
+	ID            int64     `gorm:"primaryKey;autoIncrement:false"`
+	OccurredAt    time.Time `gorm:"not null;index"`
+	Action        string    `gorm:"size:64;not null;index"`
+	ActorType     string    `gorm:"size:16;not null"`
+	ActorID       string    `gorm:"size:64;not null;default:''"`
+	SubjectUserID string    `gorm:"size:36;not null;default:'';index"`
+	ClientID      string    `gorm:"size:64;not null;default:'';index"`
+	// WorkspaceIDs is space-separated and sorted; AuditEventWorkspace rows
+	// index the same set for filtering.
+	WorkspaceIDs string `gorm:"size:4096;not null;default:''"`
+	// Details is a JSON object (for example the diff of a grant update).
+	Details   string `gorm:"type:text;not null"`
+	IP        string `gorm:"size:64;not null;default:''"`
+	UserAgent string `gorm:"size:512;not null;default:''"`
+	PrevHash  []byte `gorm:"size:32;not null"`
+	Hash      []byte `gorm:"size:32;not null"`
+}
+
+// AuditEventWorkspace indexes an event under each workspace it touches.
+type AuditEventWorkspace struct {
+	WorkspaceID string `gorm:"primaryKey;size:36"`
+	EventID     int64  `gorm:"primaryKey"`
+}
+
+// AuditChainHead is the single row that holds the end of the chain. Every
+// append updates it in the same transaction, which serialises writers (a row
+// lock on PostgreSQL, the write lock on SQLite), so concurrent writers always
+// extend one chain.
+type AuditChainHead struct {
+	ID          int   `gorm:"primaryKey;autoIncrement:false"`
+	LastEventID int64 `gorm:"not null"`
+	LastHash    []byte
+}
+
+// Actor is who caused an event and from where.
+type Actor struct {
+	// Type is "user", "client", "cli" or "system".
+	Type      string
+	ID        string
+	IP        string
+	UserAgent string
+}
+
+// Actor types.
+const (
+	ActorUser   = "user"
+	ActorClient = "client"
+	ActorCLI    = "cli"
+	ActorSystem = "system"
+)
+
+// AuditRecord is what a caller says about an event; the store adds the id,
+// time and hashes.
+type AuditRecord struct {
+	Action        string
+	SubjectUserID string
+	ClientID      string
+	WorkspaceIDs  []string
+	Details       map[string]any
+}
+
+const chainHeadID = 1
+
+// genesisHash is the PrevHash of the first event.
+var genesisHash = make([]byte, sha256.Size)
+
+// AppendAudit adds an event to the end of the chain. Call it inside the
+// transaction that makes the change it records.
+func (s *Store) AppendAudit(ctx context.Context, actor Actor, rec AuditRecord, at time.Time) (AuditEvent, error) {
+	var head AuditChainHead
+	q := s.conn(ctx)
+	if s.db.Dialector.Name() == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Where("id = ?", chainHeadID).Take(&head).Error; err != nil {
+		return AuditEvent{}, fmt.Errorf("append audit %s: read chain head: %w", rec.Action, translate(err))
+	}
+	details := "{}"
+	if len(rec.Details) > 0 {
+		b, err := json.Marshal(rec.Details)
+		if err != nil {
+			return AuditEvent{}, fmt.Errorf("append audit %s: encode details: %w", rec.Action, err)
+		}
+		details = string(b)
+	}
+	ws := slices.Clone(rec.WorkspaceIDs)
+	slices.Sort(ws)
+	ws = slices.Compact(ws)
+	prev := head.LastHash
+	if len(prev) == 0 {
+		prev = genesisHash
+	}
+	ev := AuditEvent{
+		ID: head.LastEventID + 1, OccurredAt: at.UTC().Truncate(time.Microsecond), Action: rec.Action,
+		ActorType: actor.Type, ActorID: actor.ID, SubjectUserID: rec.SubjectUserID, ClientID: rec.ClientID,
+		WorkspaceIDs: joinSpace(ws), Details: details, IP: actor.IP, UserAgent: truncate(actor.UserAgent, 512),
+		PrevHash: prev,
+	}
+	ev.Hash = ev.computeHash()
+	if err := s.conn(ctx).Create(&ev).Error; err != nil {
+		return AuditEvent{}, fmt.Errorf("append audit %s: %w", rec.Action, translate(err))
+	}
+	if len(ws) > 0 {
+		rows := make([]AuditEventWorkspace, len(ws))
+		for i, w := range ws {
+			rows[i] = AuditEventWorkspace{WorkspaceID: w, EventID: ev.ID}
+		}
+		if err := s.conn(ctx).Create(&rows).Error; err != nil {
+			return AuditEvent{}, fmt.Errorf("append audit %s: index workspaces: %w", rec.Action, translate(err))
+		}
+	}
+	res := s.conn(ctx).Model(&AuditChainHead{}).Where("id = ? AND last_event_id = ?", chainHeadID, head.LastEventID).
+		Updates(map[string]any{"last_event_id": ev.ID, "last_hash": ev.Hash})
+	if err := translate(res.Error); err != nil {
+		return AuditEvent{}, fmt.Errorf("append audit %s: move chain head: %w", rec.Action, err)
+	}
+	if res.RowsAffected != 1 {
+		return AuditEvent{}, fmt.Errorf("append audit %s: chain head moved concurrently", rec.Action)
+	}
+	return ev, nil
+}
+
+// computeHash is SHA-256 over every field but Hash, each length-prefixed so
+// no two different events can serialise alike.
+func (ev AuditEvent) computeHash() []byte {
+	h := sha256.New()
+	write := func(s string) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	write(strconv.FormatInt(ev.ID, 10))
+	write(ev.OccurredAt.UTC().Format(time.RFC3339Nano))
+	for _, f := range []string{ev.Action, ev.ActorType, ev.ActorID, ev.SubjectUserID, ev.ClientID,
+		ev.WorkspaceIDs, ev.Details, ev.IP, ev.UserAgent} {
+		write(f)
+	}
+	write(hex.EncodeToString(ev.PrevHash))
+	return h.Sum(nil)
+}
+
+// ensureAuditHead creates the chain head row once.
+func (s *Store) ensureAuditHead(ctx context.Context) error {
+	err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&AuditChainHead{ID: chainHeadID, LastEventID: 0}).Error
+	if err != nil {
+		return fmt.Errorf("create audit chain head: %w", translate(err))
+	}
+	return nil
+}
+
+// ChainBreak says where the audit chain stops being trustworthy.
+type ChainBreak struct {
+	EventID int64
+	Reason  string
+}
+
+func (b *ChainBreak) Error() string {
+	return fmt.Sprintf("audit chain broken at event %d: %s", b.EventID, b.Reason)
+}
+
+// ErrChainBroken is matched by every *ChainBreak.
+var ErrChainBroken = errors.New("audit chain broken")
+
+func (b *ChainBreak) Is(target error) bool { return target == ErrChainBroken }
+
+// VerifyAudit walks the whole chain in id order, in batches, and returns the
+// number of events checked, or a *ChainBreak naming the first bad link.
+func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
+	const batch = 5000
+	prev := genesisHash
+	var lastID, checked int64
+	for {
+		var events []AuditEvent
+		if err := s.conn(ctx).Where("id > ?", lastID).Order("id").Limit(batch).Find(&events).Error; err != nil {
+			return checked, fmt.Errorf("verify audit: %w", translate(err))
+		}
+		for _, ev := range events {
+			switch {
+			case ev.ID != lastID+1:
+				return checked, &ChainBreak{EventID: lastID + 1, Reason: "event is missing"}
+			case !bytes.Equal(ev.PrevHash, prev):
+				return checked, &ChainBreak{EventID: ev.ID, Reason: "does not link to the event before it"}
+			case !bytes.Equal(ev.computeHash(), ev.Hash):
+				return checked, &ChainBreak{EventID: ev.ID, Reason: "contents do not match its hash"}
+			}
+			prev, lastID = ev.Hash, ev.ID
+			checked++
+		}
+		if len(events) < batch {
+			break
+		}
+	}
+	var head AuditChainHead
+	if err := s.conn(ctx).Where("id = ?", chainHeadID).Take(&head).Error; err != nil {
+		return checked, fmt.Errorf("verify audit: read chain head: %w", translate(err))
+	}
+	if head.LastEventID != lastID || (lastID > 0 && !bytes.Equal(head.LastHash, prev)) {
+		return checked, &ChainBreak{EventID: head.LastEventID, Reason: "the newest events are missing"}
+	}
+	return checked, nil
+}
+
+func joinSpace(ss []string) string {
+	var b bytes.Buffer
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

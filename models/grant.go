@@ -1,0 +1,98 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// Grant is what one user allowed one client: its scopes (space-separated,
+// catalog order) and, in GrantWorkspace rows, its workspaces. There is one
+// grant per (user, client); a revoked grant keeps its row, with RevokedAt
+// set, and comes back to life on the next approval.
+type Grant struct {
+	ID         string `gorm:"primaryKey;size:36"`
+	UserID     string `gorm:"size:36;not null;uniqueIndex:idx_grants_user_client,priority:1"`
+	User       User   `gorm:"constraint:OnDelete:CASCADE"`
+	ClientID   string `gorm:"size:64;not null;uniqueIndex:idx_grants_user_client,priority:2;index"`
+	Client     Client `gorm:"constraint:OnDelete:CASCADE"`
+	Scopes     string `gorm:"size:4096;not null"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
+}
+
+// GrantWorkspace says a grant reaches a workspace. Rows, not a list in a
+// column, so cascades are single set-based statements.
+type GrantWorkspace struct {
+	GrantID     string    `gorm:"primaryKey;size:36"`
+	Grant       Grant     `gorm:"constraint:OnDelete:CASCADE"`
+	WorkspaceID string    `gorm:"primaryKey;size:36;index"`
+	Workspace   Workspace `gorm:"constraint:OnDelete:CASCADE"`
+}
+
+// ActiveGrant is a live grant with its workspaces.
+type ActiveGrant struct {
+	Grant
+	WorkspaceIDs []string
+}
+
+// ActiveGrantOf returns the user's live grant to a client; a revoked grant is
+// ErrNotFound.
+func (s *Store) ActiveGrantOf(ctx context.Context, userID, clientID string) (ActiveGrant, error) {
+	var g Grant
+	err := s.conn(ctx).Where("user_id = ? AND client_id = ? AND revoked_at IS NULL", userID, clientID).Take(&g).Error
+	if err := translate(err); err != nil {
+		return ActiveGrant{}, fmt.Errorf("find grant of %q to %q: %w", userID, clientID, err)
+	}
+	ws, err := s.grantWorkspaceIDs(ctx, g.ID)
+	if err != nil {
+		return ActiveGrant{}, err
+	}
+	return ActiveGrant{Grant: g, WorkspaceIDs: ws}, nil
+}
+
+func (s *Store) grantWorkspaceIDs(ctx context.Context, grantID string) ([]string, error) {
+	var ids []string
+	err := s.conn(ctx).Model(&GrantWorkspace{}).Where("grant_id = ?", grantID).Order("workspace_id").Pluck("workspace_id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("list workspaces of grant %q: %w", grantID, translate(err))
+	}
+	return ids, nil
+}
+
+// PutGrant sets the user's grant to a client to exactly these scopes and
+// workspaces, creating or reviving it. It returns the grant id. Call it
+// inside a transaction together with whatever the decision also writes.
+func (s *Store) PutGrant(ctx context.Context, newID, userID, clientID, scopes string, workspaceIDs []string, at time.Time) (string, error) {
+	g := Grant{ID: newID, UserID: userID, ClientID: clientID, Scopes: scopes, CreatedAt: at, UpdatedAt: at}
+	err := s.conn(ctx).Omit("User", "Client").Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "user_id"}, {Name: "client_id"}},
+		DoUpdates: clause.Assignments(map[string]any{
+			"scopes": scopes, "updated_at": at, "revoked_at": nil,
+		}),
+	}).Create(&g).Error
+	if err := translate(err); err != nil {
+		return "", fmt.Errorf("save grant of %q to %q: %w", userID, clientID, err)
+	}
+	var id string
+	if err := s.conn(ctx).Model(&Grant{}).Where("user_id = ? AND client_id = ?", userID, clientID).Pluck("id", &id).Error; err != nil {
+		return "", fmt.Errorf("save grant of %q to %q: %w", userID, clientID, translate(err))
+	}
+	if err := s.conn(ctx).Where("grant_id = ?", id).Delete(&GrantWorkspace{}).Error; err != nil {
+		return "", fmt.Errorf("reset workspaces of grant %q: %w", id, translate(err))
+	}
+	if len(workspaceIDs) > 0 {
+		rows := make([]GrantWorkspace, len(workspaceIDs))
+		for i, w := range workspaceIDs {
+			rows[i] = GrantWorkspace{GrantID: id, WorkspaceID: w}
+		}
+		if err := s.conn(ctx).Omit("Grant", "Workspace").Create(&rows).Error; err != nil {
+			return "", fmt.Errorf("set workspaces of grant %q: %w", id, translate(err))
+		}
+	}
+	return id, nil
+}

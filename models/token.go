@@ -1,0 +1,154 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// TokenKind tells access tokens from refresh tokens.
+type TokenKind string
+
+// The two kinds of token.
+const (
+	AccessToken  TokenKind = "access"
+	RefreshToken TokenKind = "refresh"
+)
+
+// Token is an access or refresh token, stored only as its SHA-256 hash and
+// found by it through a unique index. FamilyID is the authorization code the
+// token descends from: code replay and refresh-token reuse revoke a family.
+type Token struct {
+	ID        string    `gorm:"primaryKey;size:36"`
+	Hash      []byte    `gorm:"size:32;not null;uniqueIndex"`
+	Kind      TokenKind `gorm:"size:8;not null"`
+	GrantID   string    `gorm:"size:36;not null;index"`
+	Grant     Grant     `gorm:"constraint:OnDelete:CASCADE"`
+	ClientID  string    `gorm:"size:64;not null;index"`
+	UserID    string    `gorm:"size:36;not null;index"`
+	FamilyID  string    `gorm:"size:36;not null;index"`
+	Scopes    string    `gorm:"size:4096;not null"`
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time `gorm:"not null"`
+	RevokedAt *time.Time
+	// RotatedAt is when a refresh token was exchanged; presenting it again
+	// after that is reuse.
+	RotatedAt *time.Time
+}
+
+// TokenWorkspace says a token was issued for a workspace. What it can reach
+// now is this ∩ its grant's workspaces.
+type TokenWorkspace struct {
+	TokenID     string    `gorm:"primaryKey;size:36"`
+	Token       Token     `gorm:"constraint:OnDelete:CASCADE"`
+	WorkspaceID string    `gorm:"primaryKey;size:36;index"`
+	Workspace   Workspace `gorm:"constraint:OnDelete:CASCADE"`
+}
+
+// CreateTokens stores tokens, each issued for the same workspaces.
+func (s *Store) CreateTokens(ctx context.Context, workspaceIDs []string, tokens ...*Token) error {
+	for _, t := range tokens {
+		if err := translate(s.conn(ctx).Omit("Grant").Create(t).Error); err != nil {
+			return fmt.Errorf("store %s token: %w", t.Kind, err)
+		}
+	}
+	if len(workspaceIDs) == 0 {
+		return nil
+	}
+	rows := make([]TokenWorkspace, 0, len(tokens)*len(workspaceIDs))
+	for _, t := range tokens {
+		for _, w := range workspaceIDs {
+			rows = append(rows, TokenWorkspace{TokenID: t.ID, WorkspaceID: w})
+		}
+	}
+	if err := translate(s.conn(ctx).Omit("Token", "Workspace").Create(&rows).Error); err != nil {
+		return fmt.Errorf("store token workspaces: %w", err)
+	}
+	return nil
+}
+
+// TokenByHash finds a token of a kind by its hash, whatever its state.
+func (s *Store) TokenByHash(ctx context.Context, kind TokenKind, hash []byte) (Token, error) {
+	var t Token
+	if err := translate(s.conn(ctx).Where("hash = ? AND kind = ?", hash, kind).Take(&t).Error); err != nil {
+		return Token{}, fmt.Errorf("find %s token: %w", kind, err)
+	}
+	return t, nil
+}
+
+// TokenByAnyHash finds a token of either kind by its hash.
+func (s *Store) TokenByAnyHash(ctx context.Context, hash []byte) (Token, error) {
+	var t Token
+	if err := translate(s.conn(ctx).Where("hash = ?", hash).Take(&t).Error); err != nil {
+		return Token{}, fmt.Errorf("find token: %w", err)
+	}
+	return t, nil
+}
+
+// MarkRefreshRotated marks a live refresh token as exchanged if nobody has
+// yet; false means it was already rotated or revoked (reuse, or a lost race).
+func (s *Store) MarkRefreshRotated(ctx context.Context, id string, at time.Time) (bool, error) {
+	res := s.conn(ctx).Model(&Token{}).
+		Where("id = ? AND kind = ? AND rotated_at IS NULL AND revoked_at IS NULL", id, RefreshToken).
+		Update("rotated_at", at.UTC())
+	if err := translate(res.Error); err != nil {
+		return false, fmt.Errorf("rotate refresh token: %w", err)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// RevokeToken revokes one token; it reports how many rows changed (0 when
+// it was already revoked).
+func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) (int64, error) {
+	res := s.conn(ctx).Model(&Token{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", at.UTC())
+	if err := translate(res.Error); err != nil {
+		return 0, fmt.Errorf("revoke token: %w", err)
+	}
+	return res.RowsAffected, nil
+}
+
+// RevokeFamily revokes, in one statement, every live token descended from
+// one authorization code, and reports how many it revoked.
+func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time) (int64, error) {
+	res := s.conn(ctx).Model(&Token{}).Where("family_id = ? AND revoked_at IS NULL", familyID).Update("revoked_at", at.UTC())
+	if err := translate(res.Error); err != nil {
+		return 0, fmt.Errorf("revoke token family %q: %w", familyID, err)
+	}
+	return res.RowsAffected, nil
+}
+
+// TokenAccess is what a live token can do right now: its own scopes ∩ its
+// grant's (GrantScopes; the caller intersects), and its own workspaces ∩
+// its grant's (already intersected here).
+type TokenAccess struct {
+	Token
+	GrantScopes  string
+	WorkspaceIDs []string
+}
+
+// ActiveTokenByHash finds a token that is unrevoked and unexpired at now,
+// whose grant is live and whose client is enabled, with the workspaces it
+// reaches now. Anything else is ErrNotFound: the ceiling rule is applied
+// where the token is read, so no change to a grant can be missed.
+func (s *Store) ActiveTokenByHash(ctx context.Context, hash []byte, now time.Time) (TokenAccess, error) {
+	var ta TokenAccess
+	err := s.conn(ctx).Table("tokens").
+		Select("tokens.*, grants.scopes AS grant_scopes").
+		Joins("JOIN grants ON grants.id = tokens.grant_id AND grants.revoked_at IS NULL").
+		Joins("JOIN clients ON clients.id = tokens.client_id AND clients.disabled_at IS NULL").
+		Where("tokens.hash = ? AND tokens.revoked_at IS NULL AND tokens.expires_at > ?", hash, now.UTC()).
+		Take(&ta).Error
+	if err := translate(err); err != nil {
+		return TokenAccess{}, fmt.Errorf("find active token: %w", err)
+	}
+	err = s.conn(ctx).Table("token_workspaces").
+		Joins("JOIN grant_workspaces ON grant_workspaces.workspace_id = token_workspaces.workspace_id AND grant_workspaces.grant_id = ?", ta.GrantID).
+		Where("token_workspaces.token_id = ?", ta.ID).
+		Order("token_workspaces.workspace_id").
+		Pluck("token_workspaces.workspace_id", &ta.WorkspaceIDs).Error
+	if err != nil {
+		return TokenAccess{}, fmt.Errorf("find workspaces of token: %w", translate(err))
+	}
+	return ta, nil
+}
