@@ -137,18 +137,28 @@ func (s *Store) ActiveTokenByHash(ctx context.Context, hash []byte, now time.Tim
 		Select("tokens.*, grants.scopes AS grant_scopes").
 		Joins("JOIN grants ON grants.id = tokens.grant_id AND grants.revoked_at IS NULL").
 		Joins("JOIN clients ON clients.id = tokens.client_id AND clients.disabled_at IS NULL").
-		Where("tokens.hash = ? AND tokens.revoked_at IS NULL AND tokens.expires_at > ?", hash, now.UTC()).
+		Where("tokens.hash = ? AND tokens.revoked_at IS NULL AND tokens.rotated_at IS NULL AND tokens.expires_at > ?", hash, now.UTC()).
 		Take(&ta).Error
 	if err := translate(err); err != nil {
 		return TokenAccess{}, fmt.Errorf("find active token: %w", err)
 	}
-	err = s.conn(ctx).Table("token_workspaces").
-		Joins("JOIN grant_workspaces ON grant_workspaces.workspace_id = token_workspaces.workspace_id AND grant_workspaces.grant_id = ?", ta.GrantID).
-		Where("token_workspaces.token_id = ?", ta.ID).
-		Order("token_workspaces.workspace_id").
-		Pluck("token_workspaces.workspace_id", &ta.WorkspaceIDs).Error
-	if err != nil {
-		return TokenAccess{}, fmt.Errorf("find workspaces of token: %w", translate(err))
+	if ta.WorkspaceIDs, err = s.TokenWorkspaceIDs(ctx, ta.ID, ta.GrantID); err != nil {
+		return TokenAccess{}, err
 	}
 	return ta, nil
+}
+
+// TokenWorkspaceIDs returns the workspaces a token reaches now: its own ∩
+// its grant's.
+func (s *Store) TokenWorkspaceIDs(ctx context.Context, tokenID, grantID string) ([]string, error) {
+	ids := []string{}
+	err := s.conn(ctx).Table("token_workspaces").
+		Joins("JOIN grant_workspaces ON grant_workspaces.workspace_id = token_workspaces.workspace_id AND grant_workspaces.grant_id = ?", grantID).
+		Where("token_workspaces.token_id = ?", tokenID).
+		Order("token_workspaces.workspace_id").
+		Pluck("token_workspaces.workspace_id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("find workspaces of token: %w", translate(err))
+	}
+	return ids, nil
 }

@@ -50,3 +50,39 @@ func isLoopbackHost(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// matchRedirectURI reports whether requested is one of the registered URIs.
+// Matching is exact, character for character, except that a public native
+// client's loopback IP redirect may use any port (RFC 8252 §7.3).
+func matchRedirectURI(registered []string, requested string, public bool) bool {
+	for _, r := range registered {
+		if r == requested {
+			return true
+		}
+	}
+	if !public {
+		return false
+	}
+	req, err := url.Parse(requested)
+	if err != nil || req.Scheme != "http" || !isLoopbackIP(req.Hostname()) {
+		return false
+	}
+	for _, r := range registered {
+		reg, err := url.Parse(r)
+		if err != nil || reg.Scheme != "http" || !isLoopbackIP(reg.Hostname()) {
+			continue
+		}
+		if reg.Hostname() == req.Hostname() && reg.EscapedPath() == req.EscapedPath() &&
+			reg.RawQuery == req.RawQuery && req.Fragment == "" && req.User == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// isLoopbackIP accepts loopback IP literals only: RFC 8252 §8.3 advises
+// against "localhost" for the any-port rule.
+func isLoopbackIP(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

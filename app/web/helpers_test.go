@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
@@ -41,17 +42,23 @@ func withIssuer(issuer string) fixtureOption { return func(c *Config) { c.Issuer
 func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
 	store := storetest.Open(t)
-	users := accounts.New(store, accounts.NewPasswords(cheapPasswords),
-		accounts.NewThrottle(accounts.DefaultThrottleLimits, time.Now))
 	cfg := Config{Issuer: "http://127.0.0.1:8080", SessionKey: testSessionKey, Logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	server, err := New(cfg, Services{Store: store, Accounts: users, Catalog: models.DefaultCatalog()})
+	ctx := context.Background()
+	svc, err := NewServices(ctx, store, models.DefaultCatalog(), ServiceOptions{
+		Issuer: cfg.Issuer, Passwords: cheapPasswords, Throttle: accounts.DefaultThrottleLimits,
+		Now: time.Now, Random: rand.Reader,
+	})
+	if err != nil {
+		t.Fatalf("new services: %v", err)
+	}
+	server, err := New(cfg, svc)
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}
-	ctx := context.Background()
+	users := svc.Accounts
 	for _, u := range []accounts.NewUser{
 		{Email: "alice@example.com", Password: "alice-password", Name: "Alice Example"},
 		{Email: "bob@example.com", Password: "bob-password", Name: "Bob Builder"},
@@ -60,8 +67,15 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 			t.Fatalf("create user: %v", err)
 		}
 	}
-	if _, err := users.CreateWorkspace(ctx, "Acme Marketing", "alice@example.com"); err != nil {
+	marketing, err := users.CreateWorkspace(ctx, "Acme Marketing", "alice@example.com")
+	if err != nil {
 		t.Fatalf("create workspace: %v", err)
+	}
+	if _, err := users.CreateWorkspace(ctx, "Acme Design", "alice@example.com"); err != nil {
+		t.Fatalf("create workspace: %v", err)
+	}
+	if err := users.AddMember(ctx, marketing.ID, "bob@example.com", models.RoleViewer); err != nil {
+		t.Fatalf("add member: %v", err)
 	}
 	return &fixture{t: t, server: server, store: store, users: users}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +68,12 @@ func renderLogin(c *fiber.Ctx, status int, email, returnTo, message string) erro
 	}))
 }
 
+// logout signs out. With a return_to (the consent screen's "Not you?"), the
+// sign-in page then brings the next person back there.
 func (s *Server) logout(c *fiber.Ctx) error {
 	sessionOf(c).signOut()
+	if rt := c.FormValue("return_to"); rt != "" {
+		return c.Redirect("/login?return_to="+url.QueryEscape(safeReturnTo(rt)), fiber.StatusSeeOther)
+	}
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }

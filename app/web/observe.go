@@ -59,10 +59,12 @@ func (s *Server) logPanic(c *fiber.Ctx, recovered any) {
 	s.log.Error("panic", "request_id", requestIDOf(c), "path", c.Path(), "panic", fmt.Sprint(recovered))
 }
 
-// contentSecurityPolicy allows only our own scripts, styles and forms, https
-// images (app logos), and no framing by anyone.
+// contentSecurityPolicy allows only our own scripts and styles, https images
+// (app logos, avatars), and no framing by anyone. It has no form-action:
+// browsers apply it to the redirects that follow a form post, and sign-in
+// and consent end in a redirect to the client's own origin.
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	"font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // hstsMaxAge is two years, as recommended for preload lists.
 var hstsMaxAge = strconv.Itoa(2 * 365 * 24 * 60 * 60)

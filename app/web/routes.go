@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/consentry/consentry/app/oauth"
 	"github.com/consentry/consentry/static"
 )
 
@@ -31,6 +32,22 @@ func (s *Server) routes() {
 	app.Post("/login", s.browser(s.login)...)
 	app.Post("/logout", s.browser(s.logout)...)
 	app.Get("/apps", s.browser(s.requireUser, s.appsPage)...)
+
+	app.Get("/.well-known/oauth-authorization-server", s.metadata)
+	app.Get("/.well-known/openid-configuration", s.metadata)
+	app.Get(oauth.PathJWKS, s.jwks)
+	app.Get(oauth.PathAuthorize, s.browser(s.authorize)...)
+	app.Post("/oauth/consent", s.browser(s.requireUser, s.consent)...)
+	// Machine endpoints authenticate the client, not a browser session, so
+	// they sit outside the session and CSRF chain.
+	app.Post(oauth.PathToken, s.token)
+	app.Post(oauth.PathRevoke, s.revoke)
+	app.Post(oauth.PathIntrospect, s.introspect)
+	app.Get(oauth.PathUserinfo, s.bearer(""), s.userinfo)
+	app.Post(oauth.PathUserinfo, s.bearer(""), s.userinfo)
+
+	app.Get("/api/v1/me", s.bearer(""), s.apiMe)
+	app.Get("/api/v1/workspaces", s.bearer("workspace:read"), s.apiWorkspaces)
 
 	app.Use(notFound)
 }

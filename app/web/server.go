@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/consentry/consentry/app/accounts"
+	"github.com/consentry/consentry/app/grants"
+	"github.com/consentry/consentry/app/oauth"
 	"github.com/consentry/consentry/models"
 )
 
@@ -37,6 +39,9 @@ type Services struct {
 	Store    *models.Store
 	Accounts *accounts.Service
 	Catalog  *models.Catalog
+	OAuth    *oauth.Engine
+	Keys     *oauth.KeySet
+	Grants   *grants.Service
 }
 
 // Server is the configured Fiber application.

@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/consentry/consentry/app/accounts"
 	"github.com/consentry/consentry/app/demo"
 	"github.com/consentry/consentry/app/web"
 )
@@ -88,10 +90,14 @@ func runServer(ctx context.Context, cmd *cli.Command, demoMode bool) error {
 				return err
 			}
 		}
-		srv, err := web.New(
-			web.Config{Issuer: issuer, SessionKey: key, Logger: logger, Demo: demoMode},
-			web.Services{Store: b.store, Accounts: b.accounts, Catalog: b.catalog},
-		)
+		svc, err := web.NewServices(ctx, b.store, b.catalog, web.ServiceOptions{
+			Issuer: issuer, Passwords: accounts.DefaultPasswordParams, Throttle: accounts.DefaultThrottleLimits,
+			Now: time.Now, Random: rand.Reader,
+		})
+		if err != nil {
+			return err
+		}
+		srv, err := web.New(web.Config{Issuer: issuer, SessionKey: key, Logger: logger, Demo: demoMode}, svc)
 		if err != nil {
 			return err
 		}

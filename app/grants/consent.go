@@ -1,0 +1,398 @@
+// Package grants is the grant lifecycle: consent decisions (what a person
+// allows an app), and later narrowing and revoking, each in one transaction
+// with its audit event.
+package grants
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/consentry/consentry/app/oauth"
+	"github.com/consentry/consentry/models"
+)
+
+// Errors that end a consent decision without granting anything.
+var (
+	// ErrRequestGone means the pending authorization expired, was already
+	// decided, or belongs to someone else.
+	ErrRequestGone = errors.New("this authorization request has expired or was already answered")
+	// ErrOutsideRequest means the submitted choices include a scope that was
+	// not requested or a workspace the user does not belong to.
+	ErrOutsideRequest = errors.New("the submitted choices are not part of this request")
+)
+
+// Service takes consent decisions.
+type Service struct {
+	store   *models.Store
+	engine  *oauth.Engine
+	catalog *models.Catalog
+	now     func() time.Time
+}
+
+// New returns a Service.
+func New(store *models.Store, engine *oauth.Engine, now func() time.Time) *Service {
+	return &Service{store: store, engine: engine, catalog: engine.Catalog(), now: now}
+}
+
+// Screen is everything the consent screen shows for one pending request.
+type Screen struct {
+	PendingID string
+	Request   oauth.AuthorizeRequest
+	// Reauthorization is true when the user already has a grant to this app.
+	Reauthorization bool
+	Scopes          []ScopeChoice
+	// NeedsWorkspace is true when a requested scope acts in workspaces.
+	NeedsWorkspace bool
+	Workspaces     []WorkspaceChoice
+	// ScopeError and WorkspaceError explain a refused submission.
+	ScopeError     string
+	WorkspaceError string
+}
+
+// ScopeChoice is one requested scope.
+type ScopeChoice struct {
+	models.Scope
+	// Granted says the current grant already allows it.
+	Granted bool
+	Checked bool
+}
+
+// WorkspaceChoice is one of the user's workspaces.
+type WorkspaceChoice struct {
+	models.UserWorkspace
+	Checked bool
+	// Unusable are requested scopes the user's role there cannot exercise.
+	Unusable []models.Scope
+}
+
+// Start is where a validated authorization request goes for a signed-in
+// user: straight back to the client with a code when nothing new is asked,
+// or to the consent screen.
+type Start struct {
+	RedirectURL string
+	Screen      *Screen
+}
+
+// Begin decides what a signed-in user's authorization request needs.
+func (s *Service) Begin(ctx context.Context, user models.User, authTime time.Time, req oauth.AuthorizeRequest) (Start, error) {
+	grant, err := s.store.ActiveGrantOf(ctx, user.ID, req.Client.ID)
+	hasGrant := err == nil
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return Start{}, err
+	}
+	needsWorkspace := s.needsWorkspace(req.Scopes)
+	nothingNew := hasGrant && subset(req.Scopes, strings.Fields(grant.Scopes)) &&
+		(!needsWorkspace || len(grant.WorkspaceIDs) > 0)
+	if nothingNew && !req.PromptConsent() {
+		var workspaces []string
+		if needsWorkspace {
+			workspaces = grant.WorkspaceIDs
+		}
+		var redirect string
+		err := s.store.InTx(ctx, func(tx *models.Store) error {
+			var err error
+			redirect, err = s.engine.IssueCode(ctx, tx, oauth.CodeGrant{
+				Request: req, UserID: user.ID, GrantID: grant.ID, Scopes: req.Scopes,
+				WorkspaceIDs: workspaces, AuthTime: authTime,
+			})
+			return err
+		})
+		return Start{RedirectURL: redirect}, err
+	}
+	if req.PromptNone() {
+		return Start{}, &oauth.RedirectError{
+			Err:         &oauth.Error{Code: oauth.ErrCodeConsentRequired, Description: "the user must approve this request"},
+			RedirectURI: req.RedirectURI, State: req.State,
+		}
+	}
+	now := s.now().UTC()
+	pending := models.PendingAuthorization{
+		ID: rand.Text(), UserID: user.ID, ClientID: req.Client.ID, RedirectURI: req.RedirectURI,
+		Scopes: strings.Join(req.Scopes, " "), State: req.State, Nonce: req.Nonce,
+		CodeChallenge: req.CodeChallenge, Prompt: req.Prompt, AuthTime: authTime.UTC(),
+		CreatedAt: now, ExpiresAt: now.Add(oauth.PendingTTL),
+	}
+	if err := s.store.CreatePending(ctx, &pending); err != nil {
+		return Start{}, err
+	}
+	screen, err := s.screen(ctx, user, pending, req, nil)
+	if err != nil {
+		return Start{}, err
+	}
+	return Start{Screen: screen}, nil
+}
+
+// screen builds the consent screen; submitted, when not nil, replaces the
+// defaults with what the user had ticked.
+func (s *Service) screen(ctx context.Context, user models.User, p models.PendingAuthorization, req oauth.AuthorizeRequest, submitted *Decision) (*Screen, error) {
+	grant, err := s.store.ActiveGrantOf(ctx, user.ID, req.Client.ID)
+	hasGrant := err == nil
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return nil, err
+	}
+	granted := strings.Fields(grant.Scopes)
+	sc := &Screen{PendingID: p.ID, Request: req, Reauthorization: hasGrant, NeedsWorkspace: s.needsWorkspace(req.Scopes)}
+	for _, name := range req.Scopes {
+		scope, _ := s.catalog.Lookup(name)
+		c := ScopeChoice{Scope: scope, Granted: slices.Contains(granted, name)}
+		switch {
+		case submitted != nil:
+			c.Checked = slices.Contains(submitted.Scopes, name)
+		case c.Granted:
+			c.Checked = true
+		default:
+			c.Checked = scope.DefaultOn()
+		}
+		sc.Scopes = append(sc.Scopes, c)
+	}
+	if !sc.NeedsWorkspace {
+		return sc, nil
+	}
+	memberships, err := s.store.WorkspacesOf(ctx, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range memberships {
+		w := WorkspaceChoice{UserWorkspace: m}
+		switch {
+		case submitted != nil:
+			w.Checked = slices.Contains(submitted.WorkspaceIDs, m.ID)
+		case hasGrant:
+			w.Checked = slices.Contains(grant.WorkspaceIDs, m.ID)
+		default:
+			// One workspace is the obvious choice; several need a decision.
+			w.Checked = len(memberships) == 1
+		}
+		for _, name := range req.Scopes {
+			if scope, _ := s.catalog.Lookup(name); scope.Workspace && !m.Role.AtLeast(scope.MinRole) {
+				w.Unusable = append(w.Unusable, scope)
+			}
+		}
+		sc.Workspaces = append(sc.Workspaces, w)
+	}
+	return sc, nil
+}
+
+// Decision is what the person chose on the consent screen.
+type Decision struct {
+	Approve      bool
+	Scopes       []string
+	WorkspaceIDs []string
+}
+
+// ChoiceError asks the person to fix their choices; Screen shows the form
+// again with what they ticked and the errors.
+type ChoiceError struct {
+	Screen *Screen
+}
+
+func (e *ChoiceError) Error() string {
+	return fmt.Sprintf("consent choices need fixing: %s %s", e.Screen.ScopeError, e.Screen.WorkspaceError)
+}
+
+// Decide carries out the person's decision on a pending request and returns
+// the redirect back to the client: access_denied, or a code. Approval sets
+// the grant (SPEC §6): its workspaces to exactly those picked, its scopes to
+// the approved requested scopes plus earlier ones this request did not ask
+// about; the code carries the approved scopes and picked workspaces.
+func (s *Service) Decide(ctx context.Context, user models.User, pendingID string, d Decision, actor models.Actor) (string, error) {
+	now := s.now()
+	p, err := s.store.PendingOf(ctx, pendingID, user.ID, now)
+	if errors.Is(err, models.ErrNotFound) {
+		return "", ErrRequestGone
+	}
+	if err != nil {
+		return "", err
+	}
+	req, err := s.requestOf(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	if !d.Approve {
+		if err := s.store.DeletePending(ctx, p.ID, user.ID); err != nil {
+			return "", requestGone(err)
+		}
+		return s.engine.DenyRedirect(req), nil
+	}
+	approved, workspaces, err := s.checkChoices(ctx, user, req, d)
+	if err != nil {
+		return "", err
+	}
+	if len(approved) == 0 || (s.needsWorkspace(approved) && len(workspaces) == 0) {
+		screen, err := s.screen(ctx, user, p, req, &d)
+		if err != nil {
+			return "", err
+		}
+		if len(approved) == 0 {
+			screen.ScopeError = "Choose at least one permission, or select Cancel."
+		} else {
+			screen.WorkspaceError = "Choose at least one workspace."
+		}
+		return "", &ChoiceError{Screen: screen}
+	}
+	var redirect string
+	err = s.store.InTx(ctx, func(tx *models.Store) error {
+		if err := tx.DeletePending(ctx, p.ID, user.ID); err != nil {
+			return requestGone(err)
+		}
+		grantID, err := s.putGrant(ctx, tx, user, req, approved, workspaces, actor)
+		if err != nil {
+			return err
+		}
+		var tokenWorkspaces []string
+		if s.needsWorkspace(approved) {
+			tokenWorkspaces = workspaces
+		}
+		redirect, err = s.engine.IssueCode(ctx, tx, oauth.CodeGrant{
+			Request: req, UserID: user.ID, GrantID: grantID, Scopes: approved,
+			WorkspaceIDs: tokenWorkspaces, AuthTime: p.AuthTime,
+		})
+		return err
+	})
+	return redirect, err
+}
+
+// checkChoices refuses anything outside the request or the user's
+// memberships, and returns the approved scopes (catalog order) and the
+// picked workspaces (membership order).
+func (s *Service) checkChoices(ctx context.Context, user models.User, req oauth.AuthorizeRequest, d Decision) ([]string, []string, error) {
+	for _, name := range d.Scopes {
+		if !slices.Contains(req.Scopes, name) {
+			return nil, nil, fmt.Errorf("%w: scope %q was not requested", ErrOutsideRequest, name)
+		}
+	}
+	var approved []string
+	for _, name := range req.Scopes {
+		if slices.Contains(d.Scopes, name) {
+			approved = append(approved, name)
+		}
+	}
+	if !s.needsWorkspace(req.Scopes) {
+		if len(d.WorkspaceIDs) > 0 {
+			return nil, nil, fmt.Errorf("%w: this request does not ask for workspaces", ErrOutsideRequest)
+		}
+		return approved, nil, nil
+	}
+	memberships, err := s.store.WorkspacesOf(ctx, user.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var picked []string
+	for _, id := range d.WorkspaceIDs {
+		if !slices.ContainsFunc(memberships, func(m models.UserWorkspace) bool { return m.ID == id }) {
+			return nil, nil, fmt.Errorf("%w: workspace %q is not one of the user's", ErrOutsideRequest, id)
+		}
+	}
+	for _, m := range memberships {
+		if slices.Contains(d.WorkspaceIDs, m.ID) {
+			picked = append(picked, m.ID)
+		}
+	}
+	return approved, picked, nil
+}
+
+// putGrant writes the grant the decision leaves and its audit event.
+func (s *Service) putGrant(ctx context.Context, tx *models.Store, user models.User, req oauth.AuthorizeRequest, approved, picked []string, actor models.Actor) (string, error) {
+	before, err := tx.ActiveGrantOf(ctx, user.ID, req.Client.ID)
+	existed := err == nil
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return "", err
+	}
+	oldScopes := strings.Fields(before.Scopes)
+	scopes := slices.Clone(approved)
+	for _, name := range oldScopes {
+		if !slices.Contains(req.Scopes, name) {
+			scopes = append(scopes, name)
+		}
+	}
+	scopes = s.inCatalogOrder(scopes)
+	workspaces := picked
+	if !s.needsWorkspace(req.Scopes) {
+		workspaces = before.WorkspaceIDs
+	}
+	now := s.now()
+	grantID, err := tx.PutGrant(ctx, newGrantID(), user.ID, req.Client.ID, strings.Join(scopes, " "), workspaces, now)
+	if err != nil {
+		return "", err
+	}
+	rec := models.AuditRecord{SubjectUserID: user.ID, ClientID: req.Client.ID, WorkspaceIDs: union(before.WorkspaceIDs, workspaces)}
+	if !existed {
+		rec.Action = "grant.created"
+		rec.Details = map[string]any{"scopes": scopes, "workspace_ids": nonNil(workspaces)}
+	} else {
+		diff := map[string]any{
+			"scopes_added": minus(scopes, oldScopes), "scopes_removed": minus(oldScopes, scopes),
+			"workspaces_added": minus(workspaces, before.WorkspaceIDs), "workspaces_removed": minus(before.WorkspaceIDs, workspaces),
+		}
+		if isEmptyDiff(diff) {
+			return grantID, nil
+		}
+		rec.Action, rec.Details = "grant.updated", diff
+	}
+	_, err = tx.AppendAudit(ctx, actor, rec, now)
+	return grantID, err
+}
+
+// requestOf rebuilds the validated request a pending authorization holds.
+// The client is read again: one disabled since then cannot get a code.
+func (s *Service) requestOf(ctx context.Context, p models.PendingAuthorization) (oauth.AuthorizeRequest, error) {
+	client, err := s.store.ClientByID(ctx, p.ClientID)
+	if err != nil {
+		return oauth.AuthorizeRequest{}, err
+	}
+	if client.Disabled() {
+		return oauth.AuthorizeRequest{}, ErrRequestGone
+	}
+	return oauth.AuthorizeRequest{
+		Client: client, RedirectURI: p.RedirectURI, Scopes: strings.Fields(p.Scopes), State: p.State,
+		Nonce: p.Nonce, CodeChallenge: p.CodeChallenge, Prompt: p.Prompt,
+	}, nil
+}
+
+// Screen rebuilds the consent screen of a pending request (for a page
+// reload), or ErrRequestGone.
+func (s *Service) Screen(ctx context.Context, user models.User, pendingID string) (*Screen, error) {
+	p, err := s.store.PendingOf(ctx, pendingID, user.ID, s.now())
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, ErrRequestGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	req, err := s.requestOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.screen(ctx, user, p, req, nil)
+}
+
+func requestGone(err error) error {
+	if errors.Is(err, models.ErrNotFound) {
+		return ErrRequestGone
+	}
+	return err
+}
+
+func (s *Service) needsWorkspace(scopes []string) bool {
+	for _, n := range scopes {
+		if sc, ok := s.catalog.Lookup(n); ok && sc.Workspace {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) inCatalogOrder(names []string) []string {
+	var out []string
+	for _, n := range s.catalog.Names() {
+		if slices.Contains(names, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -1,0 +1,70 @@
+package oauth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error codes of RFC 6749 §4.1.2.1 and §5.2, RFC 7009 and OpenID Connect.
+const (
+	ErrCodeInvalidRequest          = "invalid_request"
+	ErrCodeInvalidClient           = "invalid_client"
+	ErrCodeInvalidGrant            = "invalid_grant"
+	ErrCodeUnauthorizedClient      = "unauthorized_client"
+	ErrCodeUnsupportedGrantType    = "unsupported_grant_type"
+	ErrCodeInvalidScope            = "invalid_scope"
+	ErrCodeUnsupportedResponseType = "unsupported_response_type"
+	ErrCodeAccessDenied            = "access_denied"
+	ErrCodeServerError             = "server_error"
+	ErrCodeLoginRequired           = "login_required"
+	ErrCodeConsentRequired         = "consent_required"
+	ErrCodeRequestNotSupported     = "request_not_supported"
+	ErrCodeRequestURINotSupported  = "request_uri_not_supported"
+	ErrCodeUnsupportedTokenType    = "unsupported_token_type"
+)
+
+// Error is an OAuth error: an RFC code and a sentence for the developer.
+// Values are created fresh each time (no shared sentinels to mutate); test
+// for a code with HasCode.
+type Error struct {
+	Code        string
+	Description string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Description }
+
+// Status is the HTTP status of the error at the token, revocation and
+// introspection endpoints (RFC 6749 §5.2).
+func (e *Error) Status() int {
+	switch e.Code {
+	case ErrCodeInvalidClient:
+		return http.StatusUnauthorized
+	case ErrCodeServerError:
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
+func oauthError(code, format string, args ...any) *Error {
+	return &Error{Code: code, Description: fmt.Sprintf(format, args...)}
+}
+
+// HasCode reports whether err is (or wraps) an OAuth error with code.
+func HasCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// RedirectError is an authorization error that goes back to the client on
+// its (already verified) redirect URI, with state and iss (RFC 9207).
+// Errors before the redirect URI is trusted are plain *Error values and are
+// shown to the person instead.
+type RedirectError struct {
+	Err         *Error
+	RedirectURI string
+	State       string
+}
+
+func (e *RedirectError) Error() string { return e.Err.Error() }
+func (e *RedirectError) Unwrap() error { return e.Err }

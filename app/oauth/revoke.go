@@ -1,0 +1,56 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/url"
+
+	"github.com/consentry/consentry/app/secret"
+	"github.com/consentry/consentry/models"
+)
+
+// Revoke is RFC 7009 token revocation. Revoking a refresh token revokes its
+// whole family: the access tokens issued with it and every rotation of it.
+// Unknown and already-revoked tokens succeed silently (§2.2); a token of
+// another client is refused with unauthorized_client (§2.1).
+func (e *Engine) Revoke(ctx context.Context, creds ClientCredentials, p url.Values, ip, userAgent string) error {
+	if len(p["token"]) > 1 {
+		return oauthError(ErrCodeInvalidRequest, "the token parameter is repeated")
+	}
+	client, err := e.authenticateClient(ctx, creds, p)
+	if err != nil {
+		return err
+	}
+	plain := p.Get("token")
+	if plain == "" {
+		return oauthError(ErrCodeInvalidRequest, "token is required")
+	}
+	actor := models.Actor{Type: models.ActorClient, ID: client.ID, IP: ip, UserAgent: userAgent}
+	return e.store.InTx(ctx, func(tx *models.Store) error {
+		t, err := tx.TokenByAnyHash(ctx, secret.Hash(plain))
+		if errors.Is(err, models.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if t.ClientID != client.ID {
+			return oauthError(ErrCodeUnauthorizedClient, "the token was not issued to this client")
+		}
+		now := e.now()
+		var n int64
+		if t.Kind == models.RefreshToken {
+			n, err = tx.RevokeFamily(ctx, t.FamilyID, now)
+		} else {
+			n, err = tx.RevokeToken(ctx, t.ID, now)
+		}
+		if err != nil || n == 0 {
+			return err
+		}
+		_, err = tx.AppendAudit(ctx, actor, models.AuditRecord{
+			Action: "tokens.revoked", SubjectUserID: t.UserID, ClientID: t.ClientID,
+			Details: map[string]any{"reason": "revocation_endpoint", "token_kind": string(t.Kind), "tokens_revoked": n},
+		}, now)
+		return err
+	})
+}

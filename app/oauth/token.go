@@ -1,0 +1,127 @@
+package oauth
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/consentry/consentry/app/secret"
+	"github.com/consentry/consentry/models"
+)
+
+// TokenRequest is a token endpoint call: its parameters (from a form or a
+// JSON body), how the client authenticated, and who is calling.
+type TokenRequest struct {
+	Params      url.Values
+	Credentials ClientCredentials
+	IP          string
+	UserAgent   string
+}
+
+// TokenResponse is the JSON body of a successful token response (SPEC §4.2).
+type TokenResponse struct {
+	AccessToken  string   `json:"access_token"`
+	TokenType    string   `json:"token_type"`
+	ExpiresIn    int      `json:"expires_in"`
+	RefreshToken string   `json:"refresh_token,omitempty"`
+	Scope        string   `json:"scope"`
+	IDToken      string   `json:"id_token,omitempty"`
+	UserID       string   `json:"user_id"`
+	WorkspaceIDs []string `json:"workspace_ids"`
+}
+
+// tokenParams may appear at most once in a token request.
+var tokenParams = []string{"grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope"}
+
+// Token authenticates the client and runs the grant it asks for.
+func (e *Engine) Token(ctx context.Context, req TokenRequest) (TokenResponse, error) {
+	for _, name := range tokenParams {
+		if len(req.Params[name]) > 1 {
+			return TokenResponse{}, oauthError(ErrCodeInvalidRequest, "the %s parameter is repeated", name)
+		}
+	}
+	client, err := e.authenticateClient(ctx, req.Credentials, req.Params)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	actor := models.Actor{Type: models.ActorClient, ID: client.ID, IP: req.IP, UserAgent: req.UserAgent}
+	switch gt := req.Params.Get("grant_type"); gt {
+	case "authorization_code":
+		return e.exchangeCode(ctx, client, req.Params, actor)
+	case "refresh_token":
+		return e.refresh(ctx, client, req.Params, actor)
+	case "":
+		return TokenResponse{}, oauthError(ErrCodeInvalidRequest, "grant_type is required")
+	default:
+		return TokenResponse{}, oauthError(ErrCodeUnsupportedGrantType, "grant_type %q is not supported", gt)
+	}
+}
+
+// issue describes the tokens one successful grant produces.
+type issue struct {
+	client        models.Client
+	userID        string
+	grantID       string
+	familyID      string
+	accessScopes  scopeSet
+	refreshScopes scopeSet
+	workspaceIDs  []string
+	authTime      time.Time
+	nonce         string
+}
+
+// issueTokens stores an access token (and a refresh token when
+// offline_access is among the refresh scopes) in tx and builds the response,
+// with an id_token when openid was granted.
+func (e *Engine) issueTokens(ctx context.Context, tx *models.Store, is issue) (TokenResponse, error) {
+	now := e.now().UTC()
+	accessPlain, err := secret.New(e.random, secret.PrefixAccessToken)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	tokens := []*models.Token{{
+		ID: newID(), Hash: secret.Hash(accessPlain), Kind: models.AccessToken, GrantID: is.grantID,
+		ClientID: is.client.ID, UserID: is.userID, FamilyID: is.familyID, Scopes: is.accessScopes.String(),
+		AuthTime: is.authTime, CreatedAt: now, ExpiresAt: now.Add(AccessTokenTTL),
+	}}
+	resp := TokenResponse{
+		AccessToken: accessPlain, TokenType: "Bearer", ExpiresIn: int(AccessTokenTTL / time.Second),
+		Scope: is.accessScopes.String(), UserID: is.userID, WorkspaceIDs: nonNil(is.workspaceIDs),
+	}
+	if is.refreshScopes.has("offline_access") {
+		refreshPlain, err := secret.New(e.random, secret.PrefixRefreshToken)
+		if err != nil {
+			return TokenResponse{}, err
+		}
+		tokens = append(tokens, &models.Token{
+			ID: newID(), Hash: secret.Hash(refreshPlain), Kind: models.RefreshToken, GrantID: is.grantID,
+			ClientID: is.client.ID, UserID: is.userID, FamilyID: is.familyID, Scopes: is.refreshScopes.String(),
+			AuthTime: is.authTime, CreatedAt: now, ExpiresAt: now.Add(RefreshTokenTTL),
+		})
+		resp.RefreshToken = refreshPlain
+	}
+	if err := tx.CreateTokens(ctx, is.workspaceIDs, tokens...); err != nil {
+		return TokenResponse{}, err
+	}
+	if is.accessScopes.has("openid") {
+		if resp.IDToken, err = e.idToken(ctx, tx, is, now); err != nil {
+			return TokenResponse{}, err
+		}
+	}
+	return resp, nil
+}
+
+// revokeFamilyAudited revokes every token descended from one code and
+// records why, in tx.
+func (e *Engine) revokeFamilyAudited(ctx context.Context, tx *models.Store, action string, actor models.Actor, familyID, userID, clientID string) error {
+	now := e.now()
+	n, err := tx.RevokeFamily(ctx, familyID, now)
+	if err != nil {
+		return err
+	}
+	_, err = tx.AppendAudit(ctx, actor, models.AuditRecord{
+		Action: action, SubjectUserID: userID, ClientID: clientID,
+		Details: map[string]any{"family_id": familyID, "tokens_revoked": n},
+	}, now)
+	return err
+}

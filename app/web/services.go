@@ -1,0 +1,43 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/consentry/consentry/app/accounts"
+	"github.com/consentry/consentry/app/grants"
+	"github.com/consentry/consentry/app/oauth"
+	"github.com/consentry/consentry/models"
+)
+
+// ServiceOptions are the knobs of NewServices: the clock, randomness and
+// password cost are injectable so tests can be fast and deterministic.
+type ServiceOptions struct {
+	Issuer    string
+	Passwords argon2id.Params
+	Throttle  accounts.ThrottleLimits
+	Now       func() time.Time
+	Random    io.Reader
+}
+
+// NewServices builds every service the server needs over one store. It loads
+// (or creates) the ID token signing keys.
+func NewServices(ctx context.Context, store *models.Store, catalog *models.Catalog, o ServiceOptions) (Services, error) {
+	keys, err := oauth.LoadKeySet(ctx, store, o.Random, o.Now())
+	if err != nil {
+		return Services{}, fmt.Errorf("services: %w", err)
+	}
+	engine := oauth.New(o.Issuer, store, catalog, keys, oauth.Options{Now: o.Now, Random: o.Random})
+	return Services{
+		Store:    store,
+		Catalog:  catalog,
+		Accounts: accounts.New(store, accounts.NewPasswords(o.Passwords), accounts.NewThrottle(o.Throttle, o.Now)),
+		OAuth:    engine,
+		Keys:     keys,
+		Grants:   grants.New(store, engine, o.Now),
+	}, nil
+}
