@@ -2,8 +2,8 @@ package web
 
 import (
 	"context"
-	"html"
 	"crypto/rand"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
