@@ -304,7 +304,7 @@ func consentHeader(p ConsentProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "\"> <button type=\"submit\" class=\"button button-link button-link-target\">Not you? Switch account</button></form></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "\"> <button type=\"submit\" class=\"button button-link\">Not you? Switch account</button></form></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -397,7 +397,7 @@ func consentScopes(p ConsentProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = scopeRows(p.App.Name, scopeIDNew, p.NewScopes).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = scopeRows(scopeIDNew, p.NewScopes).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -411,7 +411,7 @@ func consentScopes(p ConsentProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = scopeRows(p.App.Name, scopeIDGranted, p.GrantedScopes).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = scopeRows(scopeIDGranted, p.GrantedScopes).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -425,7 +425,7 @@ func consentScopes(p ConsentProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = scopeRows(p.App.Name, scopeIDNew, p.NewScopes).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = scopeRows(scopeIDNew, p.NewScopes).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -440,7 +440,7 @@ func consentScopes(p ConsentProps) templ.Component {
 
 // scopeRows lists ordinary scopes first, then the destructive ones together
 // in a warning callout, so the risky part of the request stands apart.
-func scopeRows(app, prefix string, rows []ScopeRow) templ.Component {
+func scopeRows(prefix string, rows []ScopeRow) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -801,7 +801,7 @@ func consentWorkspaces(p ConsentProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "\" tabindex=\"-1\" aria-labelledby=\"workspaces-heading\"><h2 class=\"consent-legend\" id=\"workspaces-heading\">Choose workspaces</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "\" tabindex=\"-1\" aria-labelledby=\"workspaces-heading\"><h2 class=\"consent-legend\" id=\"workspaces-heading\">Workspaces</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
