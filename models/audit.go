@@ -241,3 +241,47 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// RecordChange appends the event for a change and, when it revoked tokens,
+// a tokens.revoked event with the count, both in the caller's transaction.
+func (s *Store) RecordChange(ctx context.Context, actor Actor, rec AuditRecord, tokensRevoked int64, at time.Time) error {
+	if _, err := s.AppendAudit(ctx, actor, rec, at); err != nil {
+		return err
+	}
+	if tokensRevoked == 0 {
+		return nil
+	}
+	_, err := s.AppendAudit(ctx, actor, AuditRecord{
+		Action: "tokens.revoked", SubjectUserID: rec.SubjectUserID, ClientID: rec.ClientID, WorkspaceIDs: rec.WorkspaceIDs,
+		Details: map[string]any{"cause": rec.Action, "count": tokensRevoked},
+	}, at)
+	return err
+}
+
+// EachAuditEvent streams events with OccurredAt ≥ since (all when zero), in
+// chain order, calling fn for each row as it is read: memory stays flat
+// however long the trail is.
+func (s *Store) EachAuditEvent(ctx context.Context, since time.Time, fn func(AuditEvent) error) error {
+	q := s.conn(ctx).Model(&AuditEvent{}).Order("id")
+	if !since.IsZero() {
+		q = q.Where("occurred_at >= ?", since.UTC())
+	}
+	rows, err := q.Rows()
+	if err != nil {
+		return fmt.Errorf("read audit events: %w", translate(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ev AuditEvent
+		if err := s.db.ScanRows(rows, &ev); err != nil {
+			return fmt.Errorf("read audit event: %w", err)
+		}
+		if err := fn(ev); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read audit events: %w", err)
+	}
+	return nil
+}

@@ -96,3 +96,12 @@ func (s *Store) PutGrant(ctx context.Context, newID, userID, clientID, scopes st
 	}
 	return id, nil
 }
+
+// TouchGrant records that a grant was used at a time.
+func (s *Store) TouchGrant(ctx context.Context, grantID string, at time.Time) error {
+	err := s.conn(ctx).Model(&Grant{}).Where("id = ?", grantID).Update("last_used_at", at.UTC()).Error
+	if err != nil {
+		return fmt.Errorf("record use of grant %q: %w", grantID, translate(err))
+	}
+	return nil
+}

@@ -19,19 +19,22 @@ const (
 // found by it through a unique index. FamilyID is the authorization code the
 // token descends from: code replay and refresh-token reuse revoke a family.
 type Token struct {
-	ID        string    `gorm:"primaryKey;size:36"`
-	Hash      []byte    `gorm:"size:32;not null;uniqueIndex"`
-	Kind      TokenKind `gorm:"size:8;not null"`
-	GrantID   string    `gorm:"size:36;not null;index"`
-	Grant     Grant     `gorm:"constraint:OnDelete:CASCADE"`
-	ClientID  string    `gorm:"size:64;not null;index"`
-	UserID    string    `gorm:"size:36;not null;index"`
-	FamilyID  string    `gorm:"size:36;not null;index"`
-	Scopes    string    `gorm:"size:4096;not null"`
-	AuthTime  time.Time
-	CreatedAt time.Time
-	ExpiresAt time.Time `gorm:"not null"`
-	RevokedAt *time.Time
+	ID       string    `gorm:"primaryKey;size:36"`
+	Hash     []byte    `gorm:"size:32;not null;uniqueIndex"`
+	Kind     TokenKind `gorm:"size:8;not null"`
+	GrantID  string    `gorm:"size:36;not null;index"`
+	Grant    Grant     `gorm:"constraint:OnDelete:CASCADE"`
+	ClientID string    `gorm:"size:64;not null;index"`
+	UserID   string    `gorm:"size:36;not null;index"`
+	FamilyID string    `gorm:"size:36;not null;index"`
+	Scopes   string    `gorm:"size:4096;not null"`
+	// NeedsWorkspace is set when the token's scopes act in workspaces: such
+	// a token is revoked outright when it has no workspace left.
+	NeedsWorkspace bool `gorm:"not null;default:false"`
+	AuthTime       time.Time
+	CreatedAt      time.Time
+	ExpiresAt      time.Time `gorm:"not null"`
+	RevokedAt      *time.Time
 	// RotatedAt is when a refresh token was exchanged; presenting it again
 	// after that is reuse.
 	RotatedAt *time.Time
@@ -123,8 +126,10 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time)
 // its grant's (already intersected here).
 type TokenAccess struct {
 	Token
-	GrantScopes  string
-	WorkspaceIDs []string
+	GrantScopes string
+	// WorkspaceIDs is filled by a second query, not scanned: the tag keeps
+	// GORM from trying (and logging a failure on every read) to map it.
+	WorkspaceIDs []string `gorm:"-"`
 }
 
 // ActiveTokenByHash finds a token that is unrevoked and unexpired at now,

@@ -40,11 +40,12 @@ type Service struct {
 	store     *models.Store
 	passwords *Passwords
 	throttle  *Throttle
+	now       func() time.Time
 }
 
-// New returns a Service over store.
+// New returns a Service over store. It shares the throttle's clock.
 func New(store *models.Store, passwords *Passwords, throttle *Throttle) *Service {
-	return &Service{store: store, passwords: passwords, throttle: throttle}
+	return &Service{store: store, passwords: passwords, throttle: throttle, now: throttle.now}
 }
 
 // NewUser is what it takes to create a user.
@@ -169,23 +170,37 @@ func (s *Service) AddMember(ctx context.Context, workspaceID, email string, role
 }
 
 // RemoveMember takes the user with email out of a workspace. The last owner
-// cannot leave.
-func (s *Service) RemoveMember(ctx context.Context, workspaceID, email string) error {
+// cannot leave. The workspace leaves every grant of theirs at once, and
+// tokens left without a workspace are revoked, in the same transaction as
+// the audit event (SPEC §6).
+func (s *Service) RemoveMember(ctx context.Context, workspaceID, email string, actor models.Actor) error {
 	return s.store.InTx(ctx, func(tx *models.Store) error {
 		w, u, err := s.workspaceAndUser(ctx, tx, workspaceID, email)
 		if err != nil {
 			return fmt.Errorf("remove member: %w", err)
 		}
-		if _, err := tx.MembershipOf(ctx, w.ID, u.ID); err != nil {
-			if errors.Is(err, models.ErrNotFound) {
-				return fmt.Errorf("remove %s from %q: %w", u.Email, w.Name, ErrNotMember)
-			}
+		m, err := tx.MembershipOf(ctx, w.ID, u.ID)
+		if errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("remove %s from %q: %w", u.Email, w.Name, ErrNotMember)
+		}
+		if err != nil {
 			return err
 		}
 		if err := s.keepAnOwner(ctx, tx, w, u); err != nil {
 			return fmt.Errorf("remove %s from %q: %w", u.Email, w.Name, err)
 		}
-		return tx.DeleteMembership(ctx, w.ID, u.ID)
+		if err := tx.DeleteMembership(ctx, w.ID, u.ID); err != nil {
+			return err
+		}
+		now := s.now()
+		removal, err := tx.RemoveGrantWorkspace(ctx, models.GrantFilter{UserID: u.ID}, w.ID, now)
+		if err != nil {
+			return err
+		}
+		return tx.RecordChange(ctx, actor, models.AuditRecord{
+			Action: "membership.removed", SubjectUserID: u.ID, WorkspaceIDs: []string{w.ID},
+			Details: map[string]any{"role": string(m.Role), "grants_narrowed": removal.Grants},
+		}, removal.TokensRevoked, now)
 	})
 }
 

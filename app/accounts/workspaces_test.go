@@ -275,7 +275,7 @@ func TestAddAndRemoveMember(t *testing.T) {
 				call := fmt.Sprintf("AddMember(%q, %q)", st.email, st.role)
 				if st.remove {
 					call = fmt.Sprintf("RemoveMember(%q)", st.email)
-					err = e.svc.RemoveMember(ctx, wsID, st.email)
+					err = e.svc.RemoveMember(ctx, wsID, st.email, testActor)
 				} else {
 					err = e.svc.AddMember(ctx, wsID, st.email, st.role)
 				}
@@ -290,7 +290,7 @@ func TestRemoveMemberTakesTheWorkspaceOffTheirList(t *testing.T) {
 	ctx := context.Background()
 	e := newMemberEnv(t)
 	dave := mustUser(t, e.env, "dave@example.com")
-	if err := e.svc.RemoveMember(ctx, e.ws.ID, dave.Email); err != nil {
+	if err := e.svc.RemoveMember(ctx, e.ws.ID, dave.Email, testActor); err != nil {
 		t.Fatal(err)
 	}
 	got, err := e.store.WorkspacesOf(ctx, dave.ID)
@@ -298,3 +298,5 @@ func TestRemoveMemberTakesTheWorkspaceOffTheirList(t *testing.T) {
 		t.Errorf("WorkspacesOf(dave) after removal = %+v, %v; want none", got, err)
 	}
 }
+
+var testActor = models.Actor{Type: models.ActorCLI, ID: "test"}

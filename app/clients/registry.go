@@ -153,15 +153,24 @@ func (r *Registry) validate(reg Registration) (models.Client, error) {
 	return c, nil
 }
 
-// Disable switches a client off.
-func (r *Registry) Disable(ctx context.Context, id string) error {
-	if err := r.store.DisableClient(ctx, id, r.now()); err != nil {
-		if errors.Is(err, models.ErrNotFound) {
-			return fmt.Errorf("disable client: %w %q", ErrUnknownClient, id)
+// Disable switches a client off and revokes every token it holds, in one
+// transaction with the audit event: authorize then shows an error page and
+// the token endpoint answers invalid_client.
+func (r *Registry) Disable(ctx context.Context, id string, actor models.Actor) error {
+	return r.store.InTx(ctx, func(tx *models.Store) error {
+		now := r.now()
+		if err := tx.DisableClient(ctx, id, now); err != nil {
+			if errors.Is(err, models.ErrNotFound) {
+				return fmt.Errorf("disable client: %w %q", ErrUnknownClient, id)
+			}
+			return err
 		}
-		return err
-	}
-	return nil
+		revoked, err := tx.RevokeClientTokens(ctx, id, now)
+		if err != nil {
+			return err
+		}
+		return tx.RecordChange(ctx, actor, models.AuditRecord{Action: "client.disabled", ClientID: id}, revoked, now)
+	})
 }
 
 // validateChosenSecret checks a caller-chosen secret without ever putting

@@ -349,11 +349,11 @@ func TestDisable(t *testing.T) {
 		}
 	}
 	first := e.clock.Now()
-	if err := e.reg.Disable(ctx, "app"); err != nil {
+	if err := e.reg.Disable(ctx, "app", testActor); err != nil {
 		t.Fatalf("Disable: %v", err)
 	}
 	e.clock.Advance(time.Hour)
-	if err := e.reg.Disable(ctx, "app"); err != nil {
+	if err := e.reg.Disable(ctx, "app", testActor); err != nil {
 		t.Fatalf("second Disable: %v", err)
 	}
 	stored, err := e.store.ClientByID(ctx, "app")
@@ -371,7 +371,7 @@ func TestDisable(t *testing.T) {
 		t.Error("disabling one client disabled another")
 	}
 
-	err = e.reg.Disable(ctx, "no-such-client")
+	err = e.reg.Disable(ctx, "no-such-client", testActor)
 	if !errors.Is(err, clients.ErrUnknownClient) {
 		t.Fatalf("Disable(unknown) err = %v, want ErrUnknownClient", err)
 	}
@@ -379,3 +379,5 @@ func TestDisable(t *testing.T) {
 		t.Errorf("Disable(unknown) err = %q, want it to name the id", err)
 	}
 }
+
+var testActor = models.Actor{Type: models.ActorCLI, ID: "test"}

@@ -321,21 +321,26 @@ func (s *Service) putGrant(ctx context.Context, tx *models.Store, user models.Us
 		return "", err
 	}
 	rec := models.AuditRecord{SubjectUserID: user.ID, ClientID: req.Client.ID, WorkspaceIDs: union(before.WorkspaceIDs, workspaces)}
+	var revoked int64
 	if !existed {
 		rec.Action = "grant.created"
 		rec.Details = map[string]any{"scopes": scopes, "workspace_ids": nonNil(workspaces)}
 	} else {
+		removedScopes, removedWorkspaces := minus(oldScopes, scopes), minus(before.WorkspaceIDs, workspaces)
 		diff := map[string]any{
-			"scopes_added": minus(scopes, oldScopes), "scopes_removed": minus(oldScopes, scopes),
-			"workspaces_added": minus(workspaces, before.WorkspaceIDs), "workspaces_removed": minus(before.WorkspaceIDs, workspaces),
+			"scopes_added": minus(scopes, oldScopes), "scopes_removed": removedScopes,
+			"workspaces_added": minus(workspaces, before.WorkspaceIDs), "workspaces_removed": removedWorkspaces,
 		}
 		if isEmptyDiff(diff) {
 			return grantID, nil
 		}
+		// The ceiling rule: live tokens lose what the grant lost, for good.
+		if revoked, err = tx.NarrowGrantTokens(ctx, grantID, removedScopes, removedWorkspaces, now); err != nil {
+			return "", err
+		}
 		rec.Action, rec.Details = "grant.updated", diff
 	}
-	_, err = tx.AppendAudit(ctx, actor, rec, now)
-	return grantID, err
+	return grantID, tx.RecordChange(ctx, actor, rec, revoked, now)
 }
 
 // requestOf rebuilds the validated request a pending authorization holds.

@@ -26,6 +26,7 @@ type Engine struct {
 	keys    *KeySet
 	now     func() time.Time
 	random  io.Reader
+	usage   *usageTracker
 }
 
 // Options are the engine's injectable clock and randomness.
@@ -37,7 +38,7 @@ type Options struct {
 // New returns an engine for issuer (which must equal the public origin
 // exactly: clients compare it character for character).
 func New(issuer string, store *models.Store, catalog *models.Catalog, keys *KeySet, opts Options) *Engine {
-	return &Engine{issuer: issuer, store: store, catalog: catalog, keys: keys, now: opts.Now, random: opts.Random}
+	return &Engine{issuer: issuer, store: store, catalog: catalog, keys: keys, now: opts.Now, random: opts.Random, usage: newUsageTracker()}
 }
 
 // Issuer is the issuer identifier.

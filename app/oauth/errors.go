@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Error codes of RFC 6749 §4.1.2.1 and §5.2, RFC 7009 and OpenID Connect.
@@ -47,7 +48,24 @@ func (e *Error) Status() int {
 }
 
 func oauthError(code, format string, args ...any) *Error {
-	return &Error{Code: code, Description: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Description: descriptionText(fmt.Sprintf(format, args...))}
+}
+
+// descriptionText keeps an error_description within the characters RFC 6749
+// §4.1.2.1 and §5.2 allow (%x20-21 / %x23-5B / %x5D-7E). Descriptions quote
+// request values with %q, so double quotes become single ones and anything
+// else outside the set (a backslash, a control or non-ASCII character from
+// the request) becomes '?'.
+func descriptionText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '"':
+			return '\''
+		case r == 0x20 || r == 0x21 || (r >= 0x23 && r <= 0x5B) || (r >= 0x5D && r <= 0x7E):
+			return r
+		}
+		return '?'
+	}, s)
 }
 
 // HasCode reports whether err is (or wraps) an OAuth error with code.

@@ -10,7 +10,8 @@ import (
 )
 
 // Introspection is an RFC 7662 response. An inactive token is exactly
-// {"active": false}: nothing else may leak.
+// {"active": false}: nothing else may leak. An active one always lists
+// workspace_ids, [] when it reaches none (omitzero drops only nil).
 type Introspection struct {
 	Active       bool     `json:"active"`
 	Scope        string   `json:"scope,omitempty"`
@@ -20,7 +21,7 @@ type Introspection struct {
 	IssuedAt     int64    `json:"iat,omitempty"`
 	Issuer       string   `json:"iss,omitempty"`
 	TokenType    string   `json:"token_type,omitempty"`
-	WorkspaceIDs []string `json:"workspace_ids,omitempty"`
+	WorkspaceIDs []string `json:"workspace_ids,omitzero"`
 }
 
 // Introspect reports what a token can do right now. The calling client must
@@ -76,6 +77,9 @@ func (e *Engine) effective(ctx context.Context, plain string) (effectiveToken, b
 	scopes := splitStored(ta.Scopes).intersect(splitStored(ta.GrantScopes))
 	if len(scopes) == 0 || (needsWorkspace(e.catalog, scopes) && len(ta.WorkspaceIDs) == 0) {
 		return effectiveToken{}, false, nil
+	}
+	if err := e.touch(ctx, ta.GrantID); err != nil {
+		return effectiveToken{}, false, err
 	}
 	return effectiveToken{TokenAccess: ta, scopes: scopes}, true, nil
 }

@@ -49,7 +49,7 @@ func (e *Engine) Revoke(ctx context.Context, creds ClientCredentials, p url.Valu
 		}
 		_, err = tx.AppendAudit(ctx, actor, models.AuditRecord{
 			Action: "tokens.revoked", SubjectUserID: t.UserID, ClientID: t.ClientID,
-			Details: map[string]any{"reason": "revocation_endpoint", "token_kind": string(t.Kind), "tokens_revoked": n},
+			Details: map[string]any{"cause": "revocation_endpoint", "token_kind": string(t.Kind), "count": n},
 		}, now)
 		return err
 	})

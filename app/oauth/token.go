@@ -82,7 +82,8 @@ func (e *Engine) issueTokens(ctx context.Context, tx *models.Store, is issue) (T
 	tokens := []*models.Token{{
 		ID: newID(), Hash: secret.Hash(accessPlain), Kind: models.AccessToken, GrantID: is.grantID,
 		ClientID: is.client.ID, UserID: is.userID, FamilyID: is.familyID, Scopes: is.accessScopes.String(),
-		AuthTime: is.authTime, CreatedAt: now, ExpiresAt: now.Add(AccessTokenTTL),
+		NeedsWorkspace: needsWorkspace(e.catalog, is.accessScopes),
+		AuthTime:       is.authTime, CreatedAt: now, ExpiresAt: now.Add(AccessTokenTTL),
 	}}
 	resp := TokenResponse{
 		AccessToken: accessPlain, TokenType: "Bearer", ExpiresIn: int(AccessTokenTTL / time.Second),
@@ -96,12 +97,20 @@ func (e *Engine) issueTokens(ctx context.Context, tx *models.Store, is issue) (T
 		tokens = append(tokens, &models.Token{
 			ID: newID(), Hash: secret.Hash(refreshPlain), Kind: models.RefreshToken, GrantID: is.grantID,
 			ClientID: is.client.ID, UserID: is.userID, FamilyID: is.familyID, Scopes: is.refreshScopes.String(),
-			AuthTime: is.authTime, CreatedAt: now, ExpiresAt: now.Add(RefreshTokenTTL),
+			NeedsWorkspace: needsWorkspace(e.catalog, is.refreshScopes),
+			AuthTime:       is.authTime, CreatedAt: now, ExpiresAt: now.Add(RefreshTokenTTL),
 		})
 		resp.RefreshToken = refreshPlain
 	}
 	if err := tx.CreateTokens(ctx, is.workspaceIDs, tokens...); err != nil {
 		return TokenResponse{}, err
+	}
+	// Inside the transaction, so through tx: another connection would wait
+	// for the write lock this transaction holds.
+	if e.usage.due(is.grantID, now) {
+		if err := tx.TouchGrant(ctx, is.grantID, now); err != nil {
+			return TokenResponse{}, err
+		}
 	}
 	if is.accessScopes.has("openid") {
 		if resp.IDToken, err = e.idToken(ctx, tx, is, now); err != nil {
@@ -119,9 +128,8 @@ func (e *Engine) revokeFamilyAudited(ctx context.Context, tx *models.Store, acti
 	if err != nil {
 		return err
 	}
-	_, err = tx.AppendAudit(ctx, actor, models.AuditRecord{
+	return tx.RecordChange(ctx, actor, models.AuditRecord{
 		Action: action, SubjectUserID: userID, ClientID: clientID,
-		Details: map[string]any{"family_id": familyID, "tokens_revoked": n},
-	}, now)
-	return err
+		Details: map[string]any{"family_id": familyID},
+	}, n, now)
 }

@@ -70,6 +70,10 @@ func (e *Engine) exchangeCode(ctx context.Context, client models.Client, p url.V
 		// The ceiling rule: the grant may have shrunk since the code was made.
 		scopes := splitStored(code.Scopes).intersect(splitStored(grant.Scopes))
 		workspaces := intersectIDs(code.WorkspaceIDs, grant.WorkspaceIDs)
+		if len(scopes) == 0 {
+			refused = oauthError(ErrCodeInvalidGrant, "none of the code's scopes is still granted")
+			return nil
+		}
 		if needsWorkspace(e.catalog, scopes) && len(workspaces) == 0 {
 			refused = oauthError(ErrCodeInvalidGrant, "none of the code's workspaces is still granted")
 			return nil

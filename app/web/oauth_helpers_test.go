@@ -191,3 +191,10 @@ func (l *liveServer) workspaceID(t *testing.T, email, name string) string {
 }
 
 var regexpReturnTo = regexp.MustCompile(`name="return_to" value="([^"]+)"`)
+
+var zeroTime time.Time
+
+// registry is the client registry over the live store.
+func (l *liveServer) registry() *clients.Registry {
+	return clients.NewRegistry(l.store, models.DefaultCatalog(), rand.Reader, time.Now)
+}

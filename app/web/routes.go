@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/consentry/consentry/app/demo"
 	"github.com/consentry/consentry/app/oauth"
 	"github.com/consentry/consentry/static"
 )
@@ -32,6 +33,12 @@ func (s *Server) routes() {
 	app.Post("/login", s.browser(s.login)...)
 	app.Post("/logout", s.browser(s.logout)...)
 	app.Get("/apps", s.browser(s.requireUser, s.appsPage)...)
+	app.Get("/apps/:client_id", s.browser(s.requireUser, s.appDetailPage)...)
+	app.Get("/apps/:client_id/revoke", s.browser(s.requireUser, s.revokeConfirmPage)...)
+	app.Post("/apps/:client_id/revoke", s.browser(s.requireUser, s.revokeApp)...)
+	app.Post("/apps/:client_id/workspaces/:workspace_id/remove", s.browser(s.requireUser, s.removeAppWorkspace)...)
+	app.Get("/admin/workspaces/:workspace_id", s.browser(s.requireUser, s.workspaceAdminPage)...)
+	app.Post("/admin/workspaces/:workspace_id/apps/:client_id/remove", s.browser(s.requireUser, s.removeAppFromWorkspace)...)
 
 	app.Get("/.well-known/oauth-authorization-server", s.metadata)
 	app.Get("/.well-known/openid-configuration", s.metadata)
@@ -48,6 +55,14 @@ func (s *Server) routes() {
 
 	app.Get("/api/v1/me", s.bearer(""), s.apiMe)
 	app.Get("/api/v1/workspaces", s.bearer("workspace:read"), s.apiWorkspaces)
+
+	if s.cfg.Demo {
+		// The sample third-party app: a separate app that happens to share
+		// the origin, so it has its own state and none of Consentry's
+		// session or CSRF middleware.
+		demo.NewSampleApp(demo.SampleAppConfig{Issuer: s.cfg.Issuer, SessionKey: s.cfg.SessionKey, Logger: s.log}).
+			Register(app.Group("/demo"))
+	}
 
 	app.Use(notFound)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -71,4 +72,14 @@ func withBackendCatalog(ctx context.Context, cmd *cli.Command, catalogFile strin
 		}
 	}()
 	return fn(b)
+}
+
+// cliActor is who the audit trail names for changes made from the command
+// line: the operating-system user running it.
+func cliActor() models.Actor {
+	name := os.Getenv("USER")
+	if name == "" {
+		name = "unknown"
+	}
+	return models.Actor{Type: models.ActorCLI, ID: name}
 }

@@ -111,7 +111,7 @@ func disableClient(ctx context.Context, cmd *cli.Command) error {
 	}
 	id := args.First()
 	return withBackend(ctx, cmd, func(b *backend) error {
-		if err := b.clients.Disable(ctx, id); err != nil {
+		if err := b.clients.Disable(ctx, id, cliActor()); err != nil {
 			return err
 		}
 		return emit(cmd, disabledClient{ClientID: id, Disabled: true}, func(w io.Writer) {

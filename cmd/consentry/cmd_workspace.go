@@ -115,7 +115,7 @@ func removeMember(ctx context.Context, cmd *cli.Command) error {
 	}
 	return withBackend(ctx, cmd, func(b *backend) error {
 		workspaceID, email := cmd.String("workspace"), cmd.String("email")
-		if err := b.accounts.RemoveMember(ctx, workspaceID, email); err != nil {
+		if err := b.accounts.RemoveMember(ctx, workspaceID, email, cliActor()); err != nil {
 			return err
 		}
 		u, err := b.store.UserByEmail(ctx, email)

@@ -54,6 +54,7 @@ func newRootCommand(opts *globalOptions, stdout, stderr io.Writer) *cli.Command 
 			userCommand(),
 			workspaceCommand(),
 			clientCommand(),
+			auditCommand(),
 		},
 		Suggest: true,
 		// run reports every error once, in the chosen format; urfave's own

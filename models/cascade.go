@@ -1,0 +1,172 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The cascades of SPEC §6. Each is a handful of set-based statements — never
+// a loop over tokens — and runs inside the caller's transaction, next to the
+// audit event that records it. Token rows lose what their grant lost, so a
+// later re-grant cannot bring old tokens back to life.
+
+// GrantFilter picks the grants a cascade applies to: one grant, every grant
+// of a client, or every grant of a user.
+type GrantFilter struct {
+	GrantID  string
+	ClientID string
+	UserID   string
+}
+
+func (f GrantFilter) grants(db *gorm.DB) *gorm.DB {
+	q := db.Model(&Grant{}).Select("id")
+	switch {
+	case f.GrantID != "":
+		return q.Where("id = ?", f.GrantID)
+	case f.ClientID != "":
+		return q.Where("client_id = ?", f.ClientID)
+	default:
+		return q.Where("user_id = ?", f.UserID)
+	}
+}
+
+// WorkspaceRemoval says what taking a workspace out of grants changed.
+type WorkspaceRemoval struct {
+	// UserIDs are the users whose grants lost the workspace.
+	UserIDs       []string
+	Grants        int64
+	TokensRevoked int64
+}
+
+// RemoveGrantWorkspace takes a workspace out of the filtered grants and out
+// of their tokens, and revokes every live token that needs a workspace and
+// has none left.
+func (s *Store) RemoveGrantWorkspace(ctx context.Context, f GrantFilter, workspaceID string, at time.Time) (WorkspaceRemoval, error) {
+	db := s.conn(ctx)
+	var out WorkspaceRemoval
+	affected := db.Model(&GrantWorkspace{}).Select("grant_id").
+		Where("workspace_id = ? AND grant_id IN (?)", workspaceID, f.grants(db))
+	err := db.Model(&Grant{}).Where("id IN (?)", affected).Distinct().Order("user_id").Pluck("user_id", &out.UserIDs).Error
+	if err != nil {
+		return out, fmt.Errorf("find grants reaching workspace %q: %w", workspaceID, translate(err))
+	}
+	if len(out.UserIDs) == 0 {
+		return out, nil
+	}
+	tokens := db.Model(&Token{}).Select("id").Where("grant_id IN (?)", f.grants(db))
+	// Tokens whose only granted workspace this is are revoked outright.
+	res := db.Model(&Token{}).
+		Where("revoked_at IS NULL AND needs_workspace = ? AND id IN (?)", true,
+			db.Model(&TokenWorkspace{}).Select("token_id").Where("workspace_id = ? AND token_id IN (?)", workspaceID, tokens)).
+		Where("NOT EXISTS (?)", db.Table("token_workspaces AS tw").Select("1").
+			Joins("JOIN grant_workspaces AS gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = tokens.grant_id").
+			Where("tw.token_id = tokens.id AND tw.workspace_id <> ?", workspaceID)).
+		Update("revoked_at", at.UTC())
+	if err := translate(res.Error); err != nil {
+		return out, fmt.Errorf("revoke tokens left without a workspace: %w", err)
+	}
+	out.TokensRevoked = res.RowsAffected
+	if err := db.Where("workspace_id = ? AND token_id IN (?)", workspaceID, tokens).Delete(&TokenWorkspace{}).Error; err != nil {
+		return out, fmt.Errorf("remove workspace %q from tokens: %w", workspaceID, translate(err))
+	}
+	res = db.Where("workspace_id = ? AND grant_id IN (?)", workspaceID, f.grants(db)).Delete(&GrantWorkspace{})
+	if err := translate(res.Error); err != nil {
+		return out, fmt.Errorf("remove workspace %q from grants: %w", workspaceID, err)
+	}
+	out.Grants = res.RowsAffected
+	return out, nil
+}
+
+// NarrowGrantTokens applies a re-authorization that removed scopes or
+// workspaces from a grant to the grant's live tokens.
+func (s *Store) NarrowGrantTokens(ctx context.Context, grantID string, removedScopes, removedWorkspaces []string, at time.Time) (int64, error) {
+	db := s.conn(ctx)
+	for _, scope := range removedScopes {
+		// One statement per removed scope, whatever the number of tokens.
+		err := db.Model(&Token{}).Where("grant_id = ? AND revoked_at IS NULL", grantID).
+			Update("scopes", gorm.Expr("TRIM(REPLACE(' ' || scopes || ' ', ?, ' '))", " "+scope+" ")).Error
+		if err != nil {
+			return 0, fmt.Errorf("remove scope %q from tokens of grant %q: %w", scope, grantID, translate(err))
+		}
+	}
+	var revoked int64
+	for _, w := range removedWorkspaces {
+		// The grant no longer holds w, so drop it from the tokens and revoke
+		// those left with nothing.
+		tokens := db.Model(&Token{}).Select("id").Where("grant_id = ?", grantID)
+		if err := db.Where("workspace_id = ? AND token_id IN (?)", w, tokens).Delete(&TokenWorkspace{}).Error; err != nil {
+			return 0, fmt.Errorf("remove workspace %q from tokens of grant %q: %w", w, grantID, translate(err))
+		}
+	}
+	if len(removedWorkspaces) > 0 {
+		n, err := s.revokeTokensWithoutWorkspace(ctx, GrantFilter{GrantID: grantID}, at)
+		if err != nil {
+			return 0, err
+		}
+		revoked += n
+	}
+	// A token left with no scope at all can do nothing: revoke it.
+	res := db.Model(&Token{}).Where("grant_id = ? AND revoked_at IS NULL AND scopes = ''", grantID).Update("revoked_at", at.UTC())
+	if err := translate(res.Error); err != nil {
+		return 0, fmt.Errorf("revoke tokens left without a scope: %w", err)
+	}
+	return revoked + res.RowsAffected, nil
+}
+
+// revokeTokensWithoutWorkspace revokes the filtered grants' live tokens that
+// need a workspace and reach none.
+func (s *Store) revokeTokensWithoutWorkspace(ctx context.Context, f GrantFilter, at time.Time) (int64, error) {
+	db := s.conn(ctx)
+	res := db.Model(&Token{}).
+		Where("revoked_at IS NULL AND needs_workspace = ? AND grant_id IN (?)", true, f.grants(db)).
+		Where("NOT EXISTS (?)", db.Table("token_workspaces AS tw").Select("1").
+			Joins("JOIN grant_workspaces AS gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = tokens.grant_id").
+			Where("tw.token_id = tokens.id")).
+		Update("revoked_at", at.UTC())
+	if err := translate(res.Error); err != nil {
+		return 0, fmt.Errorf("revoke tokens left without a workspace: %w", err)
+	}
+	return res.RowsAffected, nil
+}
+
+// RevokeGrant revokes a live grant, every live token of it, and its unused
+// codes. It reports how many tokens it revoked; a grant that is not live is
+// ErrNotFound.
+func (s *Store) RevokeGrant(ctx context.Context, grantID string, at time.Time) (int64, error) {
+	db := s.conn(ctx)
+	res := db.Model(&Grant{}).Where("id = ? AND revoked_at IS NULL", grantID).Update("revoked_at", at.UTC())
+	if err := translate(res.Error); err != nil {
+		return 0, fmt.Errorf("revoke grant %q: %w", grantID, err)
+	}
+	if res.RowsAffected == 0 {
+		return 0, fmt.Errorf("revoke grant %q: %w", grantID, ErrNotFound)
+	}
+	if err := db.Where("grant_id = ?", grantID).Delete(&GrantWorkspace{}).Error; err != nil {
+		return 0, fmt.Errorf("clear workspaces of grant %q: %w", grantID, translate(err))
+	}
+	if err := db.Where("grant_id = ? AND used_at IS NULL", grantID).Delete(&AuthCode{}).Error; err != nil {
+		return 0, fmt.Errorf("drop unused codes of grant %q: %w", grantID, translate(err))
+	}
+	res = db.Model(&Token{}).Where("grant_id = ? AND revoked_at IS NULL", grantID).Update("revoked_at", at.UTC())
+	if err := translate(res.Error); err != nil {
+		return 0, fmt.Errorf("revoke tokens of grant %q: %w", grantID, err)
+	}
+	return res.RowsAffected, nil
+}
+
+// RevokeClientTokens revokes every live token of a client and drops its
+// unused codes; it reports how many tokens it revoked.
+func (s *Store) RevokeClientTokens(ctx context.Context, clientID string, at time.Time) (int64, error) {
+	db := s.conn(ctx)
+	if err := db.Where("client_id = ? AND used_at IS NULL", clientID).Delete(&AuthCode{}).Error; err != nil {
+		return 0, fmt.Errorf("drop unused codes of client %q: %w", clientID, translate(err))
+	}
+	res := db.Model(&Token{}).Where("client_id = ? AND revoked_at IS NULL", clientID).Update("revoked_at", at.UTC())
+	if err := translate(res.Error); err != nil {
+		return 0, fmt.Errorf("revoke tokens of client %q: %w", clientID, err)
+	}
+	return res.RowsAffected, nil
+}

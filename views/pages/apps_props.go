@@ -1,0 +1,112 @@
+package pages
+
+import (
+	"time"
+
+	"github.com/consentry/consentry/views/layout"
+)
+
+// AppsProps is /apps: the signed-in user's connected apps.
+type AppsProps struct {
+	Layout layout.Page
+	Apps   []AppSummary
+	// Workspaces are the user's own workspaces, shown below the apps.
+	Workspaces []WorkspaceRow
+	// Now is the reference for relative times ("3 days ago").
+	Now time.Time
+}
+
+// WorkspaceRow is one workspace the user belongs to.
+type WorkspaceRow struct {
+	Name string
+	Role string
+	// AdminURL is set when the user may administer the workspace.
+	AdminURL string
+}
+
+// AppSummary is one connected app as a card.
+type AppSummary struct {
+	ClientID string
+	Name     string
+	LogoURL  string
+	// HomepageURL may be empty.
+	HomepageURL string
+	// Can lists the granted scopes in plain words, catalog order.
+	Can []ScopeSummary
+	// In lists the names of the granted workspaces.
+	In        []string
+	GrantedAt time.Time
+	// LastUsedAt is zero when the app never used its access.
+	LastUsedAt time.Time
+	DetailURL  string
+}
+
+// ScopeSummary is a granted scope as the person reads it.
+type ScopeSummary struct {
+	Name        string
+	Title       string
+	Description string
+	Destructive bool
+	Warning     string
+}
+
+// AppDetailProps is /apps/{client_id}: one connected app, with a Remove
+// button per workspace and the way to revoke it.
+type AppDetailProps struct {
+	Layout     layout.Page
+	App        AppSummary
+	Workspaces []GrantedWorkspace
+	// RevokeURL is the confirmation page (GET) for revoking the app.
+	RevokeURL string
+	Now       time.Time
+}
+
+// GrantedWorkspace is one workspace of a grant, with its removal form
+// (POST RemoveURL with _csrf).
+type GrantedWorkspace struct {
+	ID        string
+	Name      string
+	Role      string
+	RemoveURL string
+}
+
+// RevokeConfirmProps is the confirmation step before revoking an app.
+type RevokeConfirmProps struct {
+	Layout layout.Page
+	App    AppSummary
+	// WillStop says, sentence by sentence, what stops working.
+	WillStop []string
+	// PostURL is where the confirming form posts (with _csrf).
+	PostURL   string
+	CancelURL string
+}
+
+// WorkspaceAdminProps is /admin/workspaces/{id} for its owners and admins:
+// which apps reach the workspace and who let them in.
+type WorkspaceAdminProps struct {
+	Layout        layout.Page
+	WorkspaceName string
+	Apps          []WorkspaceApp
+	Now           time.Time
+}
+
+// WorkspaceApp is an app that reaches the workspace through members' grants.
+type WorkspaceApp struct {
+	ClientID string
+	Name     string
+	LogoURL  string
+	Grantors []Grantor
+	// RemoveURL removes the app from the workspace (POST with _csrf);
+	// ConfirmID is a unique id for its confirmation control.
+	RemoveURL string
+}
+
+// Grantor is a member whose grant lets an app into the workspace.
+type Grantor struct {
+	Name       string
+	Email      string
+	Role       string
+	Scopes     []ScopeSummary
+	GrantedAt  time.Time
+	LastUsedAt time.Time
+}
