@@ -37,6 +37,9 @@ type fixtureOption func(*Config)
 
 func withIssuer(issuer string) fixtureOption { return func(c *Config) { c.Issuer = issuer } }
 
+// withDemo mounts the demo-only parts (the /demo sample app).
+func withDemo() fixtureOption { return func(c *Config) { c.Demo = true } }
+
 // newFixture builds the real server on a fresh SQLite store with alice
 // (owner of Acme Marketing) and bob.
 func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
