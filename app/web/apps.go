@@ -78,7 +78,7 @@ func (s *Server) revokeConfirmPage(c *fiber.Ctx) error {
 	summary := s.appSummary(a)
 	var willStop []string
 	for _, sc := range summary.Can {
-		willStop = append(willStop, fmt.Sprintf("%s will no longer %s.", a.ClientName, sc.Description))
+		willStop = append(willStop, fmt.Sprintf("%s loses “%s” (%s).", a.ClientName, sc.Title, sc.Description))
 	}
 	willStop = append(willStop,
 		"Every access and refresh token it holds stops working immediately.",

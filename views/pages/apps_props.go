@@ -96,8 +96,7 @@ type WorkspaceApp struct {
 	Name     string
 	LogoURL  string
 	Grantors []Grantor
-	// RemoveURL removes the app from the workspace (POST with _csrf);
-	// ConfirmID is a unique id for its confirmation control.
+	// RemoveURL removes the app from the workspace (POST with _csrf).
 	RemoveURL string
 }
 
