@@ -56,11 +56,15 @@ func (s *Store) RemoveGrantWorkspace(ctx context.Context, f GrantFilter, workspa
 	if len(out.UserIDs) == 0 {
 		return out, nil
 	}
-	tokens := db.Model(&Token{}).Select("id").Where("grant_id IN (?)", f.grants(db))
+	// Both token statements start from the workspace's rows in
+	// token_workspaces (the idx_token_workspaces_workspace_token index) and
+	// check each token's grant through its primary key. Starting from the
+	// grants' tokens instead costs one probe per token of the grant, however
+	// few of them reach this workspace: 100,000 probes for a busy app.
+	inWorkspace := db.Model(&TokenWorkspace{}).Select("token_id").Where("workspace_id = ?", workspaceID)
 	// Tokens whose only granted workspace this is are revoked outright.
 	res := db.Model(&Token{}).
-		Where("revoked_at IS NULL AND needs_workspace = ? AND id IN (?)", true,
-			db.Model(&TokenWorkspace{}).Select("token_id").Where("workspace_id = ? AND token_id IN (?)", workspaceID, tokens)).
+		Where("id IN (?) AND revoked_at IS NULL AND needs_workspace = ? AND grant_id IN (?)", inWorkspace, true, f.grants(db)).
 		Where("NOT EXISTS (?)", db.Table("token_workspaces AS tw").Select("1").
 			Joins("JOIN grant_workspaces AS gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = tokens.grant_id").
 			Where("tw.token_id = tokens.id AND tw.workspace_id <> ?", workspaceID)).
@@ -69,7 +73,9 @@ func (s *Store) RemoveGrantWorkspace(ctx context.Context, f GrantFilter, workspa
 		return out, fmt.Errorf("revoke tokens left without a workspace: %w", err)
 	}
 	out.TokensRevoked = res.RowsAffected
-	if err := db.Where("workspace_id = ? AND token_id IN (?)", workspaceID, tokens).Delete(&TokenWorkspace{}).Error; err != nil {
+	ofGrants := db.Model(&Token{}).Select("1").
+		Where("tokens.id = token_workspaces.token_id AND tokens.grant_id IN (?)", f.grants(db))
+	if err := db.Where("workspace_id = ? AND EXISTS (?)", workspaceID, ofGrants).Delete(&TokenWorkspace{}).Error; err != nil {
 		return out, fmt.Errorf("remove workspace %q from tokens: %w", workspaceID, translate(err))
 	}
 	res = db.Where("workspace_id = ? AND grant_id IN (?)", workspaceID, f.grants(db)).Delete(&GrantWorkspace{})

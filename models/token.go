@@ -43,9 +43,11 @@ type Token struct {
 // TokenWorkspace says a token was issued for a workspace. What it can reach
 // now is this ∩ its grant's workspaces.
 type TokenWorkspace struct {
-	TokenID     string    `gorm:"primaryKey;size:36"`
-	Token       Token     `gorm:"constraint:OnDelete:CASCADE"`
-	WorkspaceID string    `gorm:"primaryKey;size:36;index"`
+	TokenID string `gorm:"primaryKey;size:36;index:idx_token_workspaces_workspace_token,priority:2"`
+	Token   Token  `gorm:"constraint:OnDelete:CASCADE"`
+	// The (workspace_id, token_id) index lets a cascade read a workspace's
+	// tokens from the index alone, without visiting the table.
+	WorkspaceID string    `gorm:"primaryKey;size:36;index:idx_token_workspaces_workspace_token,priority:1"`
 	Workspace   Workspace `gorm:"constraint:OnDelete:CASCADE"`
 }
 

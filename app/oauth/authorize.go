@@ -181,26 +181,26 @@ func containsString(list []string, s string) bool {
 }
 
 // RedirectURL builds the client redirect for a successful authorization or
-// an error: the registered URI with code or error, state and iss added to
-// any query it already has (RFC 6749 §4.1.2, RFC 9207).
+// an error: the registered URI with code or error, state and iss appended.
+// The registered query is kept exactly as registered (RFC 6749 §3.1.2).
 func (e *Engine) RedirectURL(redirectURI string, params url.Values) string {
-	u, err := url.Parse(redirectURI)
-	if err != nil {
-		// Registered URIs are validated at registration; this cannot happen
-		// for a URI that passed ValidateAuthorize.
-		return redirectURI
-	}
-	q := u.Query()
+	add := url.Values{}
 	for k, vs := range params {
 		for _, v := range vs {
 			if v != "" {
-				q.Set(k, v)
+				add.Set(k, v)
 			}
 		}
 	}
-	q.Set("iss", e.issuer)
-	u.RawQuery = q.Encode()
-	return u.String()
+	add.Set("iss", e.issuer)
+	sep := "?"
+	if strings.Contains(redirectURI, "?") {
+		sep = "&"
+		if strings.HasSuffix(redirectURI, "?") || strings.HasSuffix(redirectURI, "&") {
+			sep = ""
+		}
+	}
+	return redirectURI + sep + add.Encode()
 }
 
 // ErrorRedirect is where a *RedirectError sends the browser.

@@ -53,17 +53,16 @@ func (e *Engine) authenticateClient(ctx context.Context, creds ClientCredentials
 	if err != nil {
 		return models.Client{}, err
 	}
+	// Credentials first, so that only the client itself learns it is disabled.
 	switch {
+	case client.Public() && presented != "":
+		return models.Client{}, oauthError(ErrCodeInvalidClient, "a public client has no secret to present")
+	case !client.Public() && !hasSecret:
+		return models.Client{}, oauthError(ErrCodeInvalidClient, "a confidential client must authenticate with its secret")
+	case !client.Public() && !secret.Matches(client.SecretHash, presented):
+		return models.Client{}, oauthError(ErrCodeInvalidClient, "client authentication failed")
 	case client.Disabled():
 		return models.Client{}, oauthError(ErrCodeInvalidClient, "the client is disabled")
-	case client.Public() && hasSecret:
-		return models.Client{}, oauthError(ErrCodeInvalidClient, "a public client has no secret to present")
-	case client.Public():
-		return client, nil
-	case !hasSecret:
-		return models.Client{}, oauthError(ErrCodeInvalidClient, "a confidential client must authenticate with its secret")
-	case !secret.Matches(client.SecretHash, presented):
-		return models.Client{}, oauthError(ErrCodeInvalidClient, "client authentication failed")
 	}
 	return client, nil
 }

@@ -55,7 +55,9 @@ func (e *Engine) refresh(ctx context.Context, client models.Client, p url.Values
 		if err != nil {
 			return err
 		}
-		effective := splitStored(old.Scopes).intersect(splitStored(grant.Scopes))
+		// The client's registration may have been narrowed since: its
+		// allowed scopes are a ceiling too.
+		effective := splitStored(old.Scopes).intersect(splitStored(grant.Scopes)).intersect(client.AllowedScopes)
 		if !effective.has("offline_access") {
 			refused = oauthError(ErrCodeInvalidGrant, "offline access is no longer granted")
 			return nil
