@@ -5,6 +5,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -30,12 +31,16 @@ var (
 // call inside that transaction.
 type Store struct {
 	db *gorm.DB
+	// checkpoints is set on the Store that Open returned (not on those of
+	// InTx): see checkpoint.go.
+	checkpoints *checkpointer
 }
 
 // Open connects to the database named by dsn: a SQLite file path (or
 // "file:" URI). SQLite is opened in WAL mode with foreign keys on, a busy
 // timeout and immediate write transactions, so concurrent writers queue
-// instead of failing with upgrade deadlocks.
+// instead of failing with upgrade deadlocks. Checkpoints run in the
+// background until Close.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	if isPostgresDSN(dsn) {
 		return nil, errors.New("open database: PostgreSQL is not supported by this build yet; use a SQLite path")
@@ -43,27 +48,26 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if isPrivateSQLite(dsn) {
 		return nil, fmt.Errorf("open database %q: in-memory and temporary SQLite databases are not supported; use a file path", dsn)
 	}
-	db, err := gorm.Open(sqlite.Open(sqliteDSN(dsn)), &gorm.Config{
+	pool := sql.OpenDB(newSQLiteConnector(sqliteDSN(dsn)))
+	db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: pool}), &gorm.Config{
 		TranslateError:         true,
 		Logger:                 logger.Discard,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		SkipDefaultTransaction: true,
 	})
 	if err != nil {
+		_ = pool.Close()
 		return nil, fmt.Errorf("open database %q: %w", dsn, err)
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, fmt.Errorf("open database %q: %w", dsn, err)
-	}
-	sqlDB.SetMaxOpenConns(8)
-	sqlDB.SetMaxIdleConns(8)
-	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	pool.SetMaxOpenConns(8)
+	pool.SetMaxIdleConns(8)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{db: db.WithContext(ctx)}
 	if err := s.Ping(ctx); err != nil {
-		_ = sqlDB.Close()
+		_ = pool.Close()
 		return nil, fmt.Errorf("open database %q: %w", dsn, err)
 	}
+	s.startCheckpoints(checkpointEvery)
 	return s, nil
 }
 
@@ -108,8 +112,10 @@ func sqliteDSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + params.Encode()
 }
 
-// Close releases the database connections.
+// Close stops the background checkpoints and releases the database
+// connections; closing the last one checkpoints the WAL a final time.
 func (s *Store) Close() error {
+	s.stopCheckpoints()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("close database: %w", err)

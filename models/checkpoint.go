@@ -1,0 +1,97 @@
+package models
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// SQLite's default is that the connection whose commit takes the WAL past
+// 1,000 pages checkpoints it (copies it into the database file and fsyncs
+// both) before that commit returns. After a cascade that rewrites 100,000
+// token rows, that adds 100–150 ms to the request that caused it. So every
+// connection is opened with automatic checkpoints off, and each Store runs
+// them from one goroutine of its own: no request waits for one.
+
+// checkpointEvery is how often a Store checkpoints. It also bounds how long
+// a commit can sit in the WAL before it is fsynced (synchronous=NORMAL syncs
+// only at checkpoints).
+const checkpointEvery = time.Second
+
+// sqliteConnector opens mattn/go-sqlite3 connections to one DSN and prepares
+// each with what a DSN parameter cannot say. Going through sql.OpenDB with it
+// needs no driver registered under a global name.
+type sqliteConnector struct {
+	dsn    string
+	driver *sqlite3.SQLiteDriver
+}
+
+func newSQLiteConnector(dsn string) sqliteConnector {
+	return sqliteConnector{dsn: dsn, driver: &sqlite3.SQLiteDriver{
+		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			if _, err := c.Exec("PRAGMA wal_autocheckpoint = 0", nil); err != nil {
+				return fmt.Errorf("turn off automatic checkpoints: %w", err)
+			}
+			return nil
+		},
+	}}
+}
+
+// Connect opens one connection.
+func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+
+// Driver is the mattn driver.
+func (c sqliteConnector) Driver() driver.Driver { return c.driver }
+
+// checkpointer is the goroutine that checkpoints one Store.
+type checkpointer struct {
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+// startCheckpoints checkpoints s every interval until stopCheckpoints.
+func (s *Store) startCheckpoints(every time.Duration) {
+	c := &checkpointer{stop: make(chan struct{}), done: make(chan struct{})}
+	s.checkpoints = c
+	go func() {
+		defer close(c.done)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-tick.C:
+				// A checkpoint that fails (the disk, or a checkpoint run by
+				// another process) leaves the frames in the WAL, where
+				// readers still find them; the next tick tries again, and
+				// closing the last connection checkpoints too.
+				_, _, _ = s.checkpoint(context.Background())
+			}
+		}
+	}()
+}
+
+// stopCheckpoints ends the goroutine and waits for a checkpoint under way.
+func (s *Store) stopCheckpoints() {
+	if c := s.checkpoints; c != nil {
+		c.stopOnce.Do(func() { close(c.stop) })
+		<-c.done
+	}
+}
+
+// checkpoint copies committed WAL frames into the database file, as far as
+// open readers allow, without blocking readers or writers (PASSIVE). It
+// reports the frames in the WAL and how many of them are in the file now.
+func (s *Store) checkpoint(ctx context.Context) (frames, copied int, err error) {
+	var busy int
+	if err := s.db.WithContext(ctx).Raw("PRAGMA wal_checkpoint(PASSIVE)").Row().Scan(&busy, &frames, &copied); err != nil {
+		return 0, 0, fmt.Errorf("checkpoint: %w", err)
+	}
+	return frames, copied, nil
+}
