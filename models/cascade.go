@@ -86,9 +86,13 @@ func (s *Store) RemoveGrantWorkspace(ctx context.Context, f GrantFilter, workspa
 	return out, nil
 }
 
-// NarrowGrantTokens applies a re-authorization that removed scopes or
-// workspaces from a grant to the grant's live tokens.
-func (s *Store) NarrowGrantTokens(ctx context.Context, grantID string, removedScopes, removedWorkspaces []string, at time.Time) (int64, error) {
+// NarrowGrantScopes applies a re-authorization that removed scopes from a
+// grant to the grant's live tokens (workspaces leave through
+// RemoveGrantWorkspace), and revokes tokens left with no scope at all.
+func (s *Store) NarrowGrantScopes(ctx context.Context, grantID string, removedScopes []string, at time.Time) (int64, error) {
+	if len(removedScopes) == 0 {
+		return 0, nil
+	}
 	db := s.conn(ctx)
 	for _, scope := range removedScopes {
 		// One statement per removed scope, whatever the number of tokens.
@@ -98,42 +102,9 @@ func (s *Store) NarrowGrantTokens(ctx context.Context, grantID string, removedSc
 			return 0, fmt.Errorf("remove scope %q from tokens of grant %q: %w", scope, grantID, translate(err))
 		}
 	}
-	var revoked int64
-	for _, w := range removedWorkspaces {
-		// The grant no longer holds w, so drop it from the tokens and revoke
-		// those left with nothing.
-		tokens := db.Model(&Token{}).Select("id").Where("grant_id = ?", grantID)
-		if err := db.Where("workspace_id = ? AND token_id IN (?)", w, tokens).Delete(&TokenWorkspace{}).Error; err != nil {
-			return 0, fmt.Errorf("remove workspace %q from tokens of grant %q: %w", w, grantID, translate(err))
-		}
-	}
-	if len(removedWorkspaces) > 0 {
-		n, err := s.revokeTokensWithoutWorkspace(ctx, GrantFilter{GrantID: grantID}, at)
-		if err != nil {
-			return 0, err
-		}
-		revoked += n
-	}
-	// A token left with no scope at all can do nothing: revoke it.
 	res := db.Model(&Token{}).Where("grant_id = ? AND revoked_at IS NULL AND scopes = ''", grantID).Update("revoked_at", at.UTC())
 	if err := translate(res.Error); err != nil {
 		return 0, fmt.Errorf("revoke tokens left without a scope: %w", err)
-	}
-	return revoked + res.RowsAffected, nil
-}
-
-// revokeTokensWithoutWorkspace revokes the filtered grants' live tokens that
-// need a workspace and reach none.
-func (s *Store) revokeTokensWithoutWorkspace(ctx context.Context, f GrantFilter, at time.Time) (int64, error) {
-	db := s.conn(ctx)
-	res := db.Model(&Token{}).
-		Where("revoked_at IS NULL AND needs_workspace = ? AND grant_id IN (?)", true, f.grants(db)).
-		Where("NOT EXISTS (?)", db.Table("token_workspaces AS tw").Select("1").
-			Joins("JOIN grant_workspaces AS gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = tokens.grant_id").
-			Where("tw.token_id = tokens.id")).
-		Update("revoked_at", at.UTC())
-	if err := translate(res.Error); err != nil {
-		return 0, fmt.Errorf("revoke tokens left without a workspace: %w", err)
 	}
 	return res.RowsAffected, nil
 }

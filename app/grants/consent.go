@@ -316,17 +316,26 @@ func (s *Service) putGrant(ctx context.Context, tx *models.Store, user models.Us
 		workspaces = before.WorkspaceIDs
 	}
 	now := s.now()
+	// The ceiling rule: live tokens lose what the grant loses, for good.
+	// Workspaces leave first, while the grant still lists them.
+	var revoked int64
+	removedScopes, removedWorkspaces := minus(oldScopes, scopes), minus(before.WorkspaceIDs, workspaces)
+	for _, w := range removedWorkspaces {
+		r, err := tx.RemoveGrantWorkspace(ctx, models.GrantFilter{GrantID: before.ID}, w, now)
+		if err != nil {
+			return "", err
+		}
+		revoked += r.TokensRevoked
+	}
 	grantID, err := tx.PutGrant(ctx, newGrantID(), user.ID, req.Client.ID, strings.Join(scopes, " "), workspaces, now)
 	if err != nil {
 		return "", err
 	}
 	rec := models.AuditRecord{SubjectUserID: user.ID, ClientID: req.Client.ID, WorkspaceIDs: union(before.WorkspaceIDs, workspaces)}
-	var revoked int64
 	if !existed {
 		rec.Action = "grant.created"
 		rec.Details = map[string]any{"scopes": scopes, "workspace_ids": nonNil(workspaces)}
 	} else {
-		removedScopes, removedWorkspaces := minus(oldScopes, scopes), minus(before.WorkspaceIDs, workspaces)
 		diff := map[string]any{
 			"scopes_added": minus(scopes, oldScopes), "scopes_removed": removedScopes,
 			"workspaces_added": minus(workspaces, before.WorkspaceIDs), "workspaces_removed": removedWorkspaces,
@@ -334,10 +343,11 @@ func (s *Service) putGrant(ctx context.Context, tx *models.Store, user models.Us
 		if isEmptyDiff(diff) {
 			return grantID, nil
 		}
-		// The ceiling rule: live tokens lose what the grant lost, for good.
-		if revoked, err = tx.NarrowGrantTokens(ctx, grantID, removedScopes, removedWorkspaces, now); err != nil {
+		n, err := tx.NarrowGrantScopes(ctx, grantID, removedScopes, now)
+		if err != nil {
 			return "", err
 		}
+		revoked += n
 		rec.Action, rec.Details = "grant.updated", diff
 	}
 	return grantID, tx.RecordChange(ctx, actor, rec, revoked, now)
