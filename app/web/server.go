@@ -58,6 +58,12 @@ type Server struct {
 // shutdownGrace bounds how long in-flight requests may finish at shutdown.
 const shutdownGrace = 10 * time.Second
 
+// readTimeout bounds reading one request. fasthttp counts a connection that
+// has not sent its first request yet (browsers and HTTP clients open spares)
+// as busy until this runs out, so it must stay below shutdownGrace or a
+// graceful stop would wait for those connections and fail.
+const readTimeout = 5 * time.Second
+
 // New builds the server and its routes.
 func New(cfg Config, svc Services) (*Server, error) {
 	issuer, err := url.Parse(cfg.Issuer)
@@ -83,7 +89,7 @@ func New(cfg Config, svc Services) (*Server, error) {
 		AppName:               "Consentry",
 		ErrorHandler:          s.handleError,
 		BodyLimit:             256 * 1024,
-		ReadTimeout:           30 * time.Second,
+		ReadTimeout:           readTimeout,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,

@@ -194,3 +194,32 @@ func TestStaticAssets(t *testing.T) {
 		t.Errorf("Cache-Control = %q, want a max-age", cc)
 	}
 }
+
+// TestShutdownWithAnIdleConnection: a client that opened a connection and
+// sent nothing (as browsers do) must not make a graceful stop fail.
+func TestShutdownWithAnIdleConnection(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.server.Serve(ctx, ln) }()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve with an idle connection open: %v, want a clean stop", err)
+		}
+	case <-time.After(shutdownGrace + 5*time.Second):
+		t.Fatal("Serve did not stop")
+	}
+}
