@@ -45,6 +45,9 @@ type WorkspaceRemoval struct {
 // of their tokens, and revokes every live token that needs a workspace and
 // has none left.
 func (s *Store) RemoveGrantWorkspace(ctx context.Context, f GrantFilter, workspaceID string, at time.Time) (WorkspaceRemoval, error) {
+	if err := s.tokensChanged(ctx); err != nil {
+		return WorkspaceRemoval{}, err
+	}
 	db := s.conn(ctx)
 	var out WorkspaceRemoval
 	affected := db.Model(&GrantWorkspace{}).Select("grant_id").
@@ -90,6 +93,9 @@ func (s *Store) RemoveGrantWorkspace(ctx context.Context, f GrantFilter, workspa
 // grant to the grant's live tokens (workspaces leave through
 // RemoveGrantWorkspace), and revokes tokens left with no scope at all.
 func (s *Store) NarrowGrantScopes(ctx context.Context, grantID string, removedScopes []string, at time.Time) (int64, error) {
+	if err := s.tokensChanged(ctx); err != nil {
+		return 0, err
+	}
 	if len(removedScopes) == 0 {
 		return 0, nil
 	}
@@ -113,6 +119,9 @@ func (s *Store) NarrowGrantScopes(ctx context.Context, grantID string, removedSc
 // codes. It reports how many tokens it revoked; a grant that is not live is
 // ErrNotFound.
 func (s *Store) RevokeGrant(ctx context.Context, grantID string, at time.Time) (int64, error) {
+	if err := s.tokensChanged(ctx); err != nil {
+		return 0, err
+	}
 	db := s.conn(ctx)
 	res := db.Model(&Grant{}).Where("id = ? AND revoked_at IS NULL", grantID).Update("revoked_at", at.UTC())
 	if err := translate(res.Error); err != nil {
@@ -137,6 +146,9 @@ func (s *Store) RevokeGrant(ctx context.Context, grantID string, at time.Time) (
 // RevokeClientTokens revokes every live token of a client and drops its
 // unused codes; it reports how many tokens it revoked.
 func (s *Store) RevokeClientTokens(ctx context.Context, clientID string, at time.Time) (int64, error) {
+	if err := s.tokensChanged(ctx); err != nil {
+		return 0, err
+	}
 	db := s.conn(ctx)
 	if err := db.Where("client_id = ? AND used_at IS NULL", clientID).Delete(&AuthCode{}).Error; err != nil {
 		return 0, fmt.Errorf("drop unused codes of client %q: %w", clientID, translate(err))

@@ -72,6 +72,9 @@ func (s *Store) ClientByID(ctx context.Context, id string) (Client, error) {
 // DisableClient switches a client off at the given time. Disabling a client
 // that is already disabled keeps the first time.
 func (s *Store) DisableClient(ctx context.Context, id string, at time.Time) error {
+	if err := s.tokensChanged(ctx); err != nil {
+		return err
+	}
 	res := s.conn(ctx).Model(&Client{}).Where("id = ?", id).
 		Update("disabled_at", s.db.Raw("COALESCE(disabled_at, ?)", at.UTC()))
 	if err := translate(res.Error); err != nil {

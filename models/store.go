@@ -34,6 +34,10 @@ type Store struct {
 	// checkpoints is set on the Store that Open returned (not on those of
 	// InTx): see checkpoint.go.
 	checkpoints *checkpointer
+	// epoch is shared with the Stores of transactions; tx is set on those
+	// only: see epoch.go.
+	epoch *epoch
+	tx    *txState
 }
 
 // Open connects to the database named by dsn: a SQLite file path (or
@@ -62,12 +66,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	pool.SetMaxOpenConns(8)
 	pool.SetMaxIdleConns(8)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db.WithContext(ctx)}
+	s := &Store{db: db.WithContext(ctx), epoch: &epoch{}}
 	if err := s.Ping(ctx); err != nil {
 		_ = pool.Close()
 		return nil, fmt.Errorf("open database %q: %w", dsn, err)
 	}
 	s.startCheckpoints(checkpointEvery)
+	s.startEpochPoller(EpochPollEvery)
 	return s, nil
 }
 
@@ -116,6 +121,7 @@ func sqliteDSN(path string) string {
 // connections; closing the last one checkpoints the WAL a final time.
 func (s *Store) Close() error {
 	s.stopCheckpoints()
+	s.stopEpochPoller()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("close database: %w", err)
@@ -137,6 +143,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.db.WithContext(ctx).AutoMigrate(allModels()...); err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
+	if err := s.ensureTokenEpoch(ctx); err != nil {
+		return err
+	}
 	return s.ensureAuditHead(ctx)
 }
 
@@ -146,16 +155,27 @@ func allModels() []any {
 		&Setting{}, &User{}, &Workspace{}, &Membership{}, &Client{},
 		&Grant{}, &GrantWorkspace{}, &PendingAuthorization{}, &AuthCode{},
 		&Token{}, &TokenWorkspace{}, &SigningKey{},
-		&AuditEvent{}, &AuditEventWorkspace{}, &AuditChainHead{},
+		&AuditEvent{}, &AuditEventWorkspace{}, &AuditChainHead{}, &TokenEpoch{},
 	}
 }
 
 // InTx runs fn in one database transaction: it commits when fn returns nil
 // and rolls back otherwise.
+// When the transaction changed what tokens may do, the process's token
+// epoch moves on as soon as it commits (see epoch.go). A nested InTx shares
+// its parent's record.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx})
+	state := s.tx
+	if state == nil {
+		state = &txState{}
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, epoch: s.epoch, tx: state})
 	})
+	if err == nil && s.tx == nil && state.changed {
+		s.epoch.local.Add(1)
+	}
+	return err
 }
 
 // conn is the handle for one call, bound to ctx.

@@ -106,6 +106,9 @@ func (s *Store) MarkRefreshRotated(ctx context.Context, id string, at time.Time)
 // RevokeToken revokes one token; it reports how many rows changed (0 when
 // it was already revoked).
 func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) (int64, error) {
+	if err := s.tokensChanged(ctx); err != nil {
+		return 0, err
+	}
 	res := s.conn(ctx).Model(&Token{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", at.UTC())
 	if err := translate(res.Error); err != nil {
 		return 0, fmt.Errorf("revoke token: %w", err)
@@ -116,6 +119,9 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) (int64
 // RevokeFamily revokes, in one statement, every live token descended from
 // one authorization code, and reports how many it revoked.
 func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time) (int64, error) {
+	if err := s.tokensChanged(ctx); err != nil {
+		return 0, err
+	}
 	res := s.conn(ctx).Model(&Token{}).Where("family_id = ? AND revoked_at IS NULL", familyID).Update("revoked_at", at.UTC())
 	if err := translate(res.Error); err != nil {
 		return 0, fmt.Errorf("revoke token family %q: %w", familyID, err)

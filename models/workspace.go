@@ -106,6 +106,9 @@ func (s *Store) MembershipOf(ctx context.Context, workspaceID, userID string) (M
 
 // PutMembership adds a user to a workspace or changes their role there.
 func (s *Store) PutMembership(ctx context.Context, workspaceID, userID string, role Role) error {
+	if err := s.tokensChanged(ctx); err != nil {
+		return err
+	}
 	m := Membership{WorkspaceID: workspaceID, UserID: userID, Role: role}
 	err := s.conn(ctx).Omit("Workspace", "User").Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "user_id"}},
@@ -119,6 +122,9 @@ func (s *Store) PutMembership(ctx context.Context, workspaceID, userID string, r
 
 // DeleteMembership removes a user from a workspace.
 func (s *Store) DeleteMembership(ctx context.Context, workspaceID, userID string) error {
+	if err := s.tokensChanged(ctx); err != nil {
+		return err
+	}
 	res := s.conn(ctx).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Delete(&Membership{})
 	if err := translate(res.Error); err != nil {
 		return fmt.Errorf("remove %q from workspace %q: %w", userID, workspaceID, err)

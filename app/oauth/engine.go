@@ -27,6 +27,7 @@ type Engine struct {
 	now     func() time.Time
 	random  io.Reader
 	usage   *usageTracker
+	bearers *bearerCache
 }
 
 // Options are the engine's injectable clock and randomness.
@@ -38,7 +39,7 @@ type Options struct {
 // New returns an engine for issuer (which must equal the public origin
 // exactly: clients compare it character for character).
 func New(issuer string, store *models.Store, catalog *models.Catalog, keys *KeySet, opts Options) *Engine {
-	return &Engine{issuer: issuer, store: store, catalog: catalog, keys: keys, now: opts.Now, random: opts.Random, usage: newUsageTracker()}
+	return &Engine{issuer: issuer, store: store, catalog: catalog, keys: keys, now: opts.Now, random: opts.Random, usage: newUsageTracker(), bearers: newBearerCache()}
 }
 
 // Issuer is the issuer identifier.

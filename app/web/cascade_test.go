@@ -181,6 +181,11 @@ func TestCascades(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newCascadeWorld(t)
+			// Warm every cache first: the very next request after the event
+			// must see it even though the answer was in memory.
+			w.reach(t, w.pixel, w.alicePixel)
+			w.reach(t, w.pixel, w.bobPixel)
+			w.reach(t, w.other, w.aliceOther)
 			before := len(w.auditActions(t))
 			tt.event(t, w)
 
@@ -202,6 +207,7 @@ func TestCascades(t *testing.T) {
 
 func TestCascadeClientDisabled(t *testing.T) {
 	w := newCascadeWorld(t)
+	w.reach(t, w.pixel, w.alicePixel)
 	if err := w.live.registry().Disable(context.Background(), w.pixel.id, models.Actor{Type: models.ActorCLI, ID: "test"}); err != nil {
 		t.Fatal(err)
 	}

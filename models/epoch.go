@@ -1,0 +1,121 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The token epoch lets a process cache what tokens may do without asking the
+// database on every request, and still see every change at once.
+//
+// Every transaction that may take power away from a token (a revocation, a
+// narrowed grant, a disabled client, a changed membership, a revoked API
+// key) increments a counter row in the same transaction. When it commits,
+// the process that made it bumps its in-memory epoch before returning, so
+// its own next request misses the cache. A background poller notices
+// increments committed by other processes (the CLI, another instance) within
+// EpochPollEvery. A cache entry is good only while the epoch it was read at
+// is still current.
+
+// EpochPollEvery bounds how long a change made by another process can go
+// unnoticed by this one.
+const EpochPollEvery = 200 * time.Millisecond
+
+// TokenEpoch is the single counter row.
+type TokenEpoch struct {
+	ID    int   `gorm:"primaryKey;autoIncrement:false"`
+	Value int64 `gorm:"not null"`
+}
+
+const tokenEpochID = 1
+
+// epoch is shared by a Store and the Stores of its transactions.
+type epoch struct {
+	local    atomic.Uint64
+	seen     atomic.Int64
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+// txState is one transaction's record of whether it changed token power.
+type txState struct {
+	changed bool
+}
+
+// TokenEpoch is the current epoch. It only ever grows.
+func (s *Store) TokenEpoch() uint64 { return s.epoch.local.Load() }
+
+// tokensChanged records that the current change may take power away from
+// tokens. Inside a transaction the counter row moves once, with the change;
+// outside one it moves at once.
+func (s *Store) tokensChanged(ctx context.Context) error {
+	if s.tx != nil && s.tx.changed {
+		return nil
+	}
+	err := s.conn(ctx).Model(&TokenEpoch{}).Where("id = ?", tokenEpochID).
+		UpdateColumn("value", gorm.Expr("value + 1")).Error
+	if err != nil {
+		return fmt.Errorf("advance token epoch: %w", translate(err))
+	}
+	if s.tx != nil {
+		s.tx.changed = true
+	} else {
+		s.epoch.local.Add(1)
+	}
+	return nil
+}
+
+func (s *Store) ensureTokenEpoch(ctx context.Context) error {
+	err := s.conn(ctx).Where(TokenEpoch{ID: tokenEpochID}).FirstOrCreate(&TokenEpoch{ID: tokenEpochID}).Error
+	if err != nil {
+		return fmt.Errorf("create token epoch: %w", translate(err))
+	}
+	return nil
+}
+
+// startEpochPoller watches the counter row for changes made by other
+// processes.
+func (s *Store) startEpochPoller(every time.Duration) {
+	e := s.epoch
+	e.stop, e.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(e.done)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-e.stop:
+				return
+			case <-tick.C:
+				s.pollEpoch(context.Background())
+			}
+		}
+	}()
+}
+
+// pollEpoch bumps the local epoch when the stored counter moved. A failed
+// read changes nothing; the next tick tries again.
+func (s *Store) pollEpoch(ctx context.Context) {
+	var row TokenEpoch
+	if err := s.conn(ctx).Where("id = ?", tokenEpochID).Take(&row).Error; err != nil {
+		return
+	}
+	if old := s.epoch.seen.Swap(row.Value); old != row.Value {
+		s.epoch.local.Add(1)
+	}
+}
+
+func (s *Store) stopEpochPoller() {
+	e := s.epoch
+	if e == nil || e.stop == nil {
+		return
+	}
+	e.stopOnce.Do(func() { close(e.stop) })
+	<-e.done
+}
