@@ -69,6 +69,7 @@ const (
 	ActorClient = "client"
 	ActorCLI    = "cli"
 	ActorSystem = "system"
+	ActorAPIKey = "api_key"
 )
 
 // AuditRecord is what a caller says about an event; the store adds the id,

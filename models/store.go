@@ -155,7 +155,7 @@ func allModels() []any {
 		&Setting{}, &User{}, &Workspace{}, &Membership{}, &Client{},
 		&Grant{}, &GrantWorkspace{}, &PendingAuthorization{}, &AuthCode{},
 		&Token{}, &TokenWorkspace{}, &SigningKey{},
-		&AuditEvent{}, &AuditEventWorkspace{}, &AuditChainHead{}, &TokenEpoch{},
+		&AuditEvent{}, &AuditEventWorkspace{}, &AuditChainHead{}, &TokenEpoch{}, &Template{}, &APIKey{},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/google/uuid"
 	"slices"
 
 	"github.com/consentry/consentry/app/accounts"
@@ -165,8 +166,36 @@ func Seed(ctx context.Context, svc Services, issuer string, sessionKey []byte) (
 	if err != nil {
 		return Summary{}, fmt.Errorf("seed demo data: %w", err)
 	}
+	if err := SeedTemplates(ctx, svc.Store); err != nil {
+		return Summary{}, fmt.Errorf("seed demo data: %w", err)
+	}
 	sum.Warnings = warnings
 	return sum, nil
+}
+
+// sampleTemplates are what every demo workspace starts with.
+var sampleTemplates = []struct{ name, kind string }{
+	{"Quarterly report cover", "pdf"},
+	{"Product launch banner", "image"},
+	{"Social media teaser", "video"},
+}
+
+// SeedTemplates gives every workspace that has no templates the sample ones
+// (the demo's templates API), including workspaces created since the last
+// start. Workspaces that have templates, or had them deleted down to some,
+// are left alone.
+func SeedTemplates(ctx context.Context, store *models.Store) error {
+	ids, err := store.WorkspacesWithoutTemplates(ctx)
+	if err != nil {
+		return err
+	}
+	var ts []models.Template
+	for _, id := range ids {
+		for _, t := range sampleTemplates {
+			ts = append(ts, models.Template{ID: uuid.NewString(), WorkspaceID: id, Name: t.name, Kind: t.kind})
+		}
+	}
+	return store.CreateTemplates(ctx, ts)
 }
 
 func ensureUser(ctx context.Context, svc Services, p personSpec) (models.User, error) {

@@ -28,7 +28,12 @@ var cascadeScopes = []string{"openid", "workspace:read", "offline_access"}
 
 func newCascadeWorld(t *testing.T) *cascadeWorld {
 	t.Helper()
-	live := startLive(t)
+	return newCascadeWorldOn(t, startLive(t))
+}
+
+// newCascadeWorldOn builds the cast on a live server already started.
+func newCascadeWorldOn(t *testing.T, live *liveServer) *cascadeWorld {
+	t.Helper()
 	w := &cascadeWorld{live: live, pixel: live.registerApp(t, "Pixel Reports"), other: live.registerApp(t, "Other App")}
 	w.marketing = live.workspaceID(t, "alice@example.com", "Acme Marketing")
 	w.design = live.workspaceID(t, "alice@example.com", "Acme Design")

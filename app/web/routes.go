@@ -9,6 +9,7 @@ import (
 
 	"github.com/consentry/consentry/app/demo"
 	"github.com/consentry/consentry/app/oauth"
+	"github.com/consentry/consentry/app/resource"
 	"github.com/consentry/consentry/static"
 )
 
@@ -39,6 +40,8 @@ func (s *Server) routes() {
 	app.Post("/apps/:client_id/workspaces/:workspace_id/remove", s.browser(s.requireUser, s.removeAppWorkspace)...)
 	app.Get("/admin/workspaces/:workspace_id", s.browser(s.requireUser, s.workspaceAdminPage)...)
 	app.Post("/admin/workspaces/:workspace_id/apps/:client_id/remove", s.browser(s.requireUser, s.removeAppFromWorkspace)...)
+	app.Post("/admin/workspaces/:workspace_id/api-keys", s.browser(s.requireUser, s.createAPIKey)...)
+	app.Post("/admin/workspaces/:workspace_id/api-keys/:key_id/revoke", s.browser(s.requireUser, s.revokeAPIKey)...)
 
 	app.Get("/.well-known/oauth-authorization-server", s.metadata)
 	app.Get("/.well-known/openid-configuration", s.metadata)
@@ -50,11 +53,9 @@ func (s *Server) routes() {
 	app.Post(oauth.PathToken, s.token)
 	app.Post(oauth.PathRevoke, s.revoke)
 	app.Post(oauth.PathIntrospect, s.introspect)
-	app.Get(oauth.PathUserinfo, s.bearer(""), s.userinfo)
-	app.Post(oauth.PathUserinfo, s.bearer(""), s.userinfo)
-
-	app.Get("/api/v1/me", s.bearer(""), s.apiMe)
-	app.Get("/api/v1/workspaces", s.bearer("workspace:read"), s.apiWorkspaces)
+	app.Get(oauth.PathUserinfo, s.svc.Guard.Fiber(resource.Rule{Scope: "openid"}), s.userinfo)
+	app.Post(oauth.PathUserinfo, s.svc.Guard.Fiber(resource.Rule{Scope: "openid"}), s.userinfo)
+	s.mountAPI(app)
 
 	if s.cfg.Demo {
 		// The sample third-party app: a separate app that happens to share

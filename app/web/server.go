@@ -16,8 +16,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/consentry/consentry/app/accounts"
+	"github.com/consentry/consentry/app/apikeys"
 	"github.com/consentry/consentry/app/grants"
 	"github.com/consentry/consentry/app/oauth"
+	"github.com/consentry/consentry/app/resource"
 	"github.com/consentry/consentry/models"
 )
 
@@ -42,6 +44,9 @@ type Services struct {
 	OAuth    *oauth.Engine
 	Keys     *oauth.KeySet
 	Grants   *grants.Service
+	APIKeys  *apikeys.Service
+	// Guard protects the resource-server routes.
+	Guard *resource.Guard
 }
 
 // Server is the configured Fiber application.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -9,8 +10,10 @@ import (
 	"github.com/alexedwards/argon2id"
 
 	"github.com/consentry/consentry/app/accounts"
+	"github.com/consentry/consentry/app/apikeys"
 	"github.com/consentry/consentry/app/grants"
 	"github.com/consentry/consentry/app/oauth"
+	"github.com/consentry/consentry/app/resource"
 	"github.com/consentry/consentry/models"
 )
 
@@ -32,7 +35,17 @@ func NewServices(ctx context.Context, store *models.Store, catalog *models.Catal
 		return Services{}, fmt.Errorf("services: %w", err)
 	}
 	engine := oauth.New(o.Issuer, store, catalog, keys, oauth.Options{Now: o.Now, Random: o.Random})
+	apiKeys := apikeys.New(store, o.Random, o.Now)
+	checkKey := func(ctx context.Context, key string) (models.APIKey, bool, error) {
+		k, err := apiKeys.Authenticate(ctx, key)
+		if errors.Is(err, apikeys.ErrInvalidKey) {
+			return models.APIKey{}, false, nil
+		}
+		return k, err == nil, err
+	}
 	return Services{
+		APIKeys:  apiKeys,
+		Guard:    resource.NewGuard(engine, checkKey, store, catalog),
 		Store:    store,
 		Catalog:  catalog,
 		Accounts: accounts.New(store, accounts.NewPasswords(o.Passwords), accounts.NewThrottle(o.Throttle, o.Now)),

@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/consentry/consentry/app/accounts"
+	"github.com/consentry/consentry/app/apikeys"
 	"github.com/consentry/consentry/app/clients"
 	"github.com/consentry/consentry/models"
 )
@@ -22,6 +23,7 @@ type backend struct {
 	catalog  *models.Catalog
 	accounts *accounts.Service
 	clients  *clients.Registry
+	apikeys  *apikeys.Service
 }
 
 // openBackend loads the scope catalog (a bad catalog fails before the
@@ -51,6 +53,7 @@ func openBackend(ctx context.Context, cmd *cli.Command, catalogFile string) (*ba
 		catalog:  catalog,
 		accounts: accounts.New(store, passwords, throttle),
 		clients:  clients.NewRegistry(store, catalog, rand.Reader, time.Now),
+		apikeys:  apikeys.New(store, rand.Reader, time.Now),
 	}, nil
 }
 

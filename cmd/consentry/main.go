@@ -54,6 +54,7 @@ func newRootCommand(opts *globalOptions, stdout, stderr io.Writer) *cli.Command 
 			userCommand(),
 			workspaceCommand(),
 			clientCommand(),
+			apiKeyCommand(),
 			auditCommand(),
 		},
 		Suggest: true,

@@ -82,12 +82,49 @@ type RevokeConfirmProps struct {
 }
 
 // WorkspaceAdminProps is /admin/workspaces/{id} for its owners and admins:
-// which apps reach the workspace and who let them in.
+// which apps reach the workspace and who let them in, and the workspace's
+// API keys.
 type WorkspaceAdminProps struct {
 	Layout        layout.Page
 	WorkspaceName string
 	Apps          []WorkspaceApp
 	Now           time.Time
+
+	// APIKeys are the workspace's keys, newest first, revoked ones included.
+	APIKeys []APIKeyRow
+	// CreateKeyURL is where the new-key form posts (name, with _csrf).
+	CreateKeyURL string
+	// NewKey is the key just created, shown this once at the top of the
+	// page; nil on every other render.
+	NewKey *NewAPIKey
+	// KeyName and KeyNameError re-fill the new-key form after a refused
+	// name; KeyNameError is shown beside the field.
+	KeyName      string
+	KeyNameError string
+}
+
+// APIKeyRow is one API key in the workspace's list. The key itself is never
+// here: only its Hint (last characters).
+type APIKeyRow struct {
+	ID   string
+	Name string
+	Hint string
+	// CreatedBy is the creator's name; empty reads "Command line".
+	CreatedBy string
+	CreatedAt time.Time
+	// LastUsedAt is zero when the key was never used.
+	LastUsedAt time.Time
+	Revoked    bool
+	RevokedAt  time.Time
+	// RevokeURL revokes the key (POST with _csrf); used only while active.
+	RevokeURL string
+}
+
+// NewAPIKey is a key just created, with the key in clear: the only time it
+// is ever shown.
+type NewAPIKey struct {
+	Name string
+	Key  string
 }
 
 // WorkspaceApp is an app that reaches the workspace through members' grants.
