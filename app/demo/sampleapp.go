@@ -40,8 +40,9 @@ type SampleAppConfig struct {
 // SampleApp is "Pixel Reports", the third-party app `consentry demo` serves
 // under /demo. It is a client like any other: it knows its client ID and
 // secret and the issuer URL, and uses only the public endpoints over HTTP.
-// It keeps no server-side state; what a flow must remember is in a sealed
-// cookie (see sampleapp_flow.go).
+// It keeps no server-side state; what a flow must remember, and later the
+// access token, are in sealed cookies (see sampleapp_flow.go and
+// sampleapp_session.go).
 type SampleApp struct {
 	issuer string
 	origin *url.URL
@@ -49,9 +50,11 @@ type SampleApp struct {
 	secure bool
 	client *http.Client
 	flows  *flowSealer
-	meta   metadataCache
-	now    func() time.Time
-	log    *slog.Logger
+	// sessions seal the access token kept after connecting.
+	sessions *sessionSealer
+	meta     metadataCache
+	now      func() time.Time
+	log      *slog.Logger
 }
 
 // NewSampleApp builds the sample app.
@@ -61,6 +64,10 @@ func NewSampleApp(cfg SampleAppConfig) *SampleApp {
 		// Only a key length HKDF or AES cannot handle fails, and 32 is fixed.
 		panic(fmt.Sprintf("demo sample app: %v", err))
 	}
+	sessions, err := newSessionSealer(cfg.SessionKey)
+	if err != nil {
+		panic(fmt.Sprintf("demo sample app: %v", err))
+	}
 	origin, err := url.Parse(cfg.Issuer)
 	if err != nil {
 		// The server refuses such an issuer before this is built; an empty
@@ -68,14 +75,15 @@ func NewSampleApp(cfg SampleAppConfig) *SampleApp {
 		origin = &url.URL{}
 	}
 	a := &SampleApp{
-		issuer: cfg.Issuer,
-		origin: origin,
-		secret: ClientSecret(cfg.SessionKey),
-		secure: origin.Scheme == "https",
-		client: newIssuerClient(cfg.HTTPClient, origin),
-		flows:  flows,
-		now:    cfg.Now,
-		log:    cfg.Logger,
+		issuer:   cfg.Issuer,
+		origin:   origin,
+		secret:   ClientSecret(cfg.SessionKey),
+		secure:   origin.Scheme == "https",
+		client:   newIssuerClient(cfg.HTTPClient, origin),
+		flows:    flows,
+		sessions: sessions,
+		now:      cfg.Now,
+		log:      cfg.Logger,
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -93,6 +101,8 @@ func (a *SampleApp) Register(r fiber.Router) {
 	r.Get("/", a.home)
 	r.Get("/connect", a.connect)
 	r.Get("/callback", a.callback)
+	r.Get("/result", a.result)
+	r.Post("/templates/delete", a.deleteTemplate)
 }
 
 // Pages of the sample app, relative to the issuer's origin.
@@ -209,20 +219,25 @@ func (a *SampleApp) callback(c *fiber.Ctx) error {
 	if err != nil {
 		return a.unreachable(c, err)
 	}
-	calls := resultCalls()
-	views := make([]pages.DemoAPICall, 0, len(calls))
-	for _, spec := range calls {
-		res, err := a.get(c.UserContext(), a.issuer+spec.path, tok.AccessToken)
-		if err != nil {
-			a.log.Warn("demo sample app: api call failed", "path", spec.path, "error", err)
-		}
-		views = append(views, apiCallView(spec, res, err))
+	// The token is kept, sealed, so the visitor can go on calling the API.
+	st, err := startSession(tok.AccessToken, tok.ExpiresIn, a.now())
+	if err != nil {
+		return err
 	}
+	sealed, err := a.sessions.seal(st)
+	if err != nil {
+		return err
+	}
+	c.Cookie(a.sessionCookie(sealed, time.Unix(st.Expires, 0)))
+	calls, templates := a.apiResults(c.UserContext(), tok.AccessToken)
+	templates.CSRF = st.CSRF
 	return render(c, fiber.StatusOK, pages.DemoResult(pages.DemoResultProps{
 		Layout:      layout.Page{Title: "Connected · " + appTitle},
+		Fresh:       true,
 		Token:       tokenView(tok, f.Scopes),
 		IDToken:     idTokenView(tok, f.Nonce),
-		APICalls:    views,
+		APICalls:    calls,
+		Templates:   templates,
 		TryAgainURL: AppPath,
 		AppsURL:     appsPath,
 	}))

@@ -160,9 +160,15 @@ type apiResponse struct {
 	body      []byte
 }
 
-// get sends a GET to url, with a bearer token when one is given.
+// get sends a GET to target, with a bearer token when one is given.
 func (a *SampleApp) get(ctx context.Context, target, bearer string) (apiResponse, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	return a.send(ctx, http.MethodGet, target, bearer)
+}
+
+// send sends a bodiless request to target, with a bearer token when one is
+// given, and reads the whole answer.
+func (a *SampleApp) send(ctx context.Context, method, target, bearer string) (apiResponse, error) {
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
 	if err != nil {
 		return apiResponse{}, err
 	}
@@ -180,6 +186,30 @@ func (a *SampleApp) get(ctx context.Context, target, bearer string) (apiResponse
 		return apiResponse{}, fmt.Errorf("read response: %w", err)
 	}
 	return apiResponse{status: resp.StatusCode, challenge: resp.Header.Get("WWW-Authenticate"), body: body}, nil
+}
+
+// errorCode is the code of an API error body, {"error": {"code": …}}, or ""
+// when the body is not one.
+func (r apiResponse) errorCode() string {
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(r.body, &e) != nil {
+		return ""
+	}
+	return e.Error.Code
+}
+
+// templatesPath is GET /api/v1/workspaces/{id}/templates for a workspace.
+func templatesPath(workspaceID string) string {
+	return pathWorkspaces + "/" + url.PathEscape(workspaceID) + "/templates"
+}
+
+// templatePath is DELETE /api/v1/workspaces/{id}/templates/{tid}.
+func templatePath(workspaceID, templateID string) string {
+	return templatesPath(workspaceID) + "/" + url.PathEscape(templateID)
 }
 
 // prettyJSON indents a JSON body for display, or returns it as text when it

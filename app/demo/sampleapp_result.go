@@ -146,9 +146,13 @@ func decodeJWT(raw string) (header, claims string, err error) {
 	return decoded[0], decoded[1], nil
 }
 
-// apiCallSpec is one API endpoint the result page calls.
+// apiCallSpec is one API endpoint the sample app calls.
 type apiCallSpec struct {
 	id, path, scope string
+	// method is GET unless set.
+	method string
+	// minRole is the least workspace role the call needs, if any.
+	minRole string
 }
 
 // resultCalls are the endpoints of SPEC §7 every token is tried against.
@@ -159,10 +163,40 @@ func resultCalls() []apiCallSpec {
 	}
 }
 
-// apiCallView describes one API answer. A 403 insufficient_scope is a normal
-// outcome of a token without the scope, so it is a warning, not an error.
+// Error codes of the API (SPEC §7) that the sample app explains.
+const (
+	codeInvalidToken        = "invalid_token"
+	codeInsufficientScope   = "insufficient_scope"
+	codeInsufficientRole    = "insufficient_role"
+	codeWorkspaceNotGranted = "workspace_not_granted"
+)
+
+// refusal is which of the API's expected refusals an answer is, or "".
+// The challenge is consulted too, as the standard place for the first two.
+func refusal(res apiResponse) string {
+	code := res.errorCode()
+	switch {
+	case res.status == http.StatusUnauthorized && (code == codeInvalidToken || strings.Contains(res.challenge, codeInvalidToken)):
+		return codeInvalidToken
+	case res.status != http.StatusForbidden:
+		return ""
+	case code == codeInsufficientScope || strings.Contains(res.challenge, codeInsufficientScope):
+		return codeInsufficientScope
+	case code == codeInsufficientRole, code == codeWorkspaceNotGranted:
+		return code
+	}
+	return ""
+}
+
+// apiCallView describes one API answer. Refusals a newcomer is meant to
+// see (a scope not granted, a role too low, a revoked token) are normal
+// outcomes, so they are warnings, not errors.
 func apiCallView(spec apiCallSpec, res apiResponse, callErr error) pages.DemoAPICall {
-	v := pages.DemoAPICall{ID: spec.id, Method: http.MethodGet, Path: spec.path, Scope: spec.scope}
+	method := spec.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	v := pages.DemoAPICall{ID: spec.id, Method: method, Path: spec.path, Scope: spec.scope, MinRole: spec.minRole}
 	if callErr != nil {
 		v.Kind = "danger"
 		v.Error = "Pixel Reports could not reach Consentry: " + callErr.Error()
@@ -171,12 +205,20 @@ func apiCallView(spec apiCallSpec, res apiResponse, callErr error) pages.DemoAPI
 	v.Status, v.StatusText = res.status, http.StatusText(res.status)
 	v.Challenge = res.challenge
 	v.Body = prettyJSON(res.body)
-	switch {
-	case res.status >= 200 && res.status < 300:
+	if res.status >= 200 && res.status < 300 {
 		v.Kind = "success"
-	case res.status == http.StatusForbidden && strings.Contains(res.challenge, "insufficient_scope"):
-		v.Kind = "warning"
+		return v
+	}
+	v.Kind = "warning"
+	switch refusal(res) {
+	case codeInsufficientScope:
 		v.Note = "Expected: the token does not carry the scope this endpoint needs, so Consentry refuses it. This is scope enforcement at work, not a fault."
+	case codeInsufficientRole:
+		v.Note = "Expected: the token carries the scope, but a scope never goes beyond the user's role in the workspace, and this role is too low for it."
+	case codeWorkspaceNotGranted:
+		v.Note = "The token cannot act in this workspace any more: access to it was taken away from Pixel Reports since (in Connected apps, or by a workspace admin)."
+	case codeInvalidToken:
+		v.Note = "Consentry no longer accepts this token: it was revoked (in Connected apps, say) or it expired. Connect again for a new one."
 	default:
 		v.Kind = "danger"
 		v.Note = "Consentry refused the call."

@@ -27,6 +27,8 @@ type sampleHarness struct {
 	app    *fiber.App
 	now    time.Time
 	cookie string // the flow cookie, as a browser would keep it
+	// session is the session cookie (the kept access token), likewise.
+	session string
 }
 
 func newSampleHarness(t *testing.T) *sampleHarness {
@@ -51,16 +53,31 @@ type response struct {
 // text is the body with HTML entities decoded, for matching sentences.
 func (r response) text() string { return html.UnescapeString(r.body) }
 
-// get requests target with the kept flow cookie, and keeps any new one.
+// get requests target with the kept cookies, and keeps any new ones.
 func (h *sampleHarness) get(target string) response {
 	h.t.Helper()
-	req := httptest.NewRequest(http.MethodGet, target, nil)
+	return h.do(httptest.NewRequest(http.MethodGet, target, nil))
+}
+
+// post sends a form to target with the kept cookies, as a browser would.
+func (h *sampleHarness) post(target string, form url.Values) response {
+	h.t.Helper()
+	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return h.do(req)
+}
+
+func (h *sampleHarness) do(req *http.Request) response {
+	h.t.Helper()
 	if h.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: "pixel_reports_flow", Value: h.cookie})
 	}
+	if h.session != "" {
+		req.AddCookie(&http.Cookie{Name: "pixel_reports_session", Value: h.session})
+	}
 	res, err := h.app.Test(req, 10_000)
 	if err != nil {
-		h.t.Fatalf("GET %s: %v", target, err)
+		h.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
@@ -69,11 +86,15 @@ func (h *sampleHarness) get(target string) response {
 	}
 	r := response{status: res.StatusCode, header: res.Header, body: string(body), cookies: res.Cookies()}
 	for _, c := range r.cookies {
-		if c.Name == "pixel_reports_flow" {
-			h.cookie = c.Value
-			if c.MaxAge < 0 || c.Value == "" {
-				h.cookie = ""
-			}
+		value := c.Value
+		if c.MaxAge < 0 || c.Value == "" {
+			value = ""
+		}
+		switch c.Name {
+		case "pixel_reports_flow":
+			h.cookie = value
+		case "pixel_reports_session":
+			h.session = value
 		}
 	}
 	return r
