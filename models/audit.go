@@ -24,7 +24,7 @@ type AuditEvent struct {
 	OccurredAt    time.Time `gorm:"not null;index"`
 	Action        string    `gorm:"size:64;not null;index"`
 	ActorType     string    `gorm:"size:16;not null"`
-	ActorID       string    `gorm:"size:64;not null;default:''"`
+	ActorID       string    `gorm:"size:64;not null;default:'';index"`
 	SubjectUserID string    `gorm:"size:36;not null;default:'';index"`
 	ClientID      string    `gorm:"size:64;not null;default:'';index"`
 	// WorkspaceIDs is space-separated and sorted; AuditEventWorkspace rows

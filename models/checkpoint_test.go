@@ -13,6 +13,7 @@ import (
 // checkpoints, so the test decides when one runs.
 func openMigrated(t *testing.T) (*Store, string) {
 	t.Helper()
+	skipOnPostgres(t, "WAL checkpoints")
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "c.db")
 	s, err := Open(ctx, path)

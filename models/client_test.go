@@ -135,7 +135,8 @@ func TestDisableClientKeepsTheFirstTime(t *testing.T) {
 	s := storetest.Open(t)
 	newClient(t, s, "app")
 	newClient(t, s, "bystander")
-	first := time.Date(2030, 1, 2, 3, 4, 5, 600, time.FixedZone("CET", 3600))
+	// Sub-second, to the microsecond: the finest time PostgreSQL keeps.
+	first := time.Date(2030, 1, 2, 3, 4, 5, 600_000, time.FixedZone("CET", 3600))
 	if err := s.DisableClient(ctx, "app", first); err != nil {
 		t.Fatalf("DisableClient: %v", err)
 	}

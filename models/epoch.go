@@ -17,14 +17,26 @@ import (
 // narrowed grant, a disabled client, a changed membership, a revoked API
 // key) increments a counter row in the same transaction. When it commits,
 // the process that made it bumps its in-memory epoch before returning, so
-// its own next request misses the cache. A background poller notices
-// increments committed by other processes (the CLI, another instance) within
-// EpochPollEvery. A cache entry is good only while the epoch it was read at
-// is still current.
+// its own next request misses the cache. A cache entry is good only while
+// the epoch it was read at is still current.
+//
+// Other processes (the CLI, other instances) learn of the change two ways.
+// On PostgreSQL the same statement that moves the counter sends a
+// notification, which PostgreSQL delivers when the transaction commits; every
+// instance listens for it (epoch_notify.go) and moves its epoch on receipt,
+// typically a millisecond after the commit. On both databases a background
+// poller reads the counter every EpochPollEvery: on SQLite that is how other
+// processes' changes are seen, on PostgreSQL it is the bound when a
+// notification is missed (the listening connection dropped, or a pooler in
+// between does not pass notifications on).
 
 // EpochPollEvery bounds how long a change made by another process can go
 // unnoticed by this one.
 const EpochPollEvery = 200 * time.Millisecond
+
+// epochChannel is the PostgreSQL notification channel of the token epoch;
+// the payload is the counter's new value.
+const epochChannel = "consentry_epoch"
 
 // TokenEpoch is the single counter row.
 type TokenEpoch struct {
@@ -33,6 +45,10 @@ type TokenEpoch struct {
 }
 
 const tokenEpochID = 1
+
+// TableName is the table's name as GORM has always derived it, spelled out
+// for the raw statement of tokensChanged.
+func (TokenEpoch) TableName() string { return "token_epoches" }
 
 // epoch is shared by a Store and the Stores of its transactions.
 type epoch struct {
@@ -58,8 +74,17 @@ func (s *Store) tokensChanged(ctx context.Context) error {
 	if s.tx != nil && s.tx.changed {
 		return nil
 	}
-	err := s.conn(ctx).Model(&TokenEpoch{}).Where("id = ?", tokenEpochID).
-		UpdateColumn("value", gorm.Expr("value + 1")).Error
+	var err error
+	if s.postgres() {
+		// One statement, so that outside a transaction too the counter and
+		// the notification go together; NOTIFY is delivered at commit.
+		var sent int
+		err = s.conn(ctx).Raw(`WITH moved AS (UPDATE token_epoches SET value = value + 1 WHERE id = ? RETURNING value)
+			SELECT count(pg_notify(?, value::text)) FROM moved`, tokenEpochID, epochChannel).Scan(&sent).Error
+	} else {
+		err = s.conn(ctx).Model(&TokenEpoch{}).Where("id = ?", tokenEpochID).
+			UpdateColumn("value", gorm.Expr("value + 1")).Error
+	}
 	if err != nil {
 		return fmt.Errorf("advance token epoch: %w", translate(err))
 	}
@@ -106,8 +131,18 @@ func (s *Store) pollEpoch(ctx context.Context) {
 	if err := s.conn(ctx).Where("id = ?", tokenEpochID).Take(&row).Error; err != nil {
 		return
 	}
-	if old := s.epoch.seen.Swap(row.Value); old != row.Value {
-		s.epoch.local.Add(1)
+	s.epoch.observe(row.Value)
+}
+
+// observe records a value of the stored counter, read by the poller or
+// carried by a notification, and moves the local epoch when it differs from
+// the last one seen. Any difference counts, not only a larger value: a
+// database restored from a backup may count again from lower down. An
+// overtaken value (a poll that read just before a notification arrived)
+// costs at most an extra cache miss.
+func (e *epoch) observe(value int64) {
+	if old := e.seen.Swap(value); old != value {
+		e.local.Add(1)
 	}
 }
 

@@ -38,27 +38,28 @@ type Store struct {
 	// only: see epoch.go.
 	epoch *epoch
 	tx    *txState
+	// pg is set on PostgreSQL only: see postgres.go.
+	pg *pgState
 }
 
-// Open connects to the database named by dsn: a SQLite file path (or
-// "file:" URI). SQLite is opened in WAL mode with foreign keys on, a busy
-// timeout and immediate write transactions, so concurrent writers queue
-// instead of failing with upgrade deadlocks. Checkpoints run in the
-// background until Close.
+// Open connects to the database named by dsn: a PostgreSQL URL
+// (postgres://…) or key=value string, or else a SQLite file path (or "file:"
+// URI).
+//
+// SQLite is opened in WAL mode with foreign keys on, a busy timeout and
+// immediate write transactions, so concurrent writers queue instead of
+// failing with upgrade deadlocks; checkpoints run in the background until
+// Close. PostgreSQL is opened with a bounded pool and UTC sessions, and
+// listens for token epoch changes made by other instances (postgres.go).
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	if isPostgresDSN(dsn) {
-		return nil, errors.New("open database: PostgreSQL is not supported by this build yet; use a SQLite path")
+		return openPostgres(ctx, dsn)
 	}
 	if isPrivateSQLite(dsn) {
 		return nil, fmt.Errorf("open database %q: in-memory and temporary SQLite databases are not supported; use a file path", dsn)
 	}
 	pool := sql.OpenDB(newSQLiteConnector(sqliteDSN(dsn)))
-	db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: pool}), &gorm.Config{
-		TranslateError:         true,
-		Logger:                 logger.Discard,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-		SkipDefaultTransaction: true,
-	})
+	db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: pool}), gormConfig())
 	if err != nil {
 		_ = pool.Close()
 		return nil, fmt.Errorf("open database %q: %w", dsn, err)
@@ -74,6 +75,17 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	s.startCheckpoints(checkpointEvery)
 	s.startEpochPoller(EpochPollEvery)
 	return s, nil
+}
+
+// gormConfig is the same for both databases: driver errors translated,
+// times written in UTC, and no implicit transaction around single writes.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		TranslateError:         true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		SkipDefaultTransaction: true,
+	}
 }
 
 // isPostgresDSN reports whether dsn names a PostgreSQL database, as a URL or
@@ -117,11 +129,13 @@ func sqliteDSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + params.Encode()
 }
 
-// Close stops the background checkpoints and releases the database
-// connections; closing the last one checkpoints the WAL a final time.
+// Close stops the background work (checkpoints, the epoch poller and
+// listener) and releases the database connections; on SQLite, closing the
+// last one checkpoints the WAL a final time.
 func (s *Store) Close() error {
 	s.stopCheckpoints()
 	s.stopEpochPoller()
+	s.stopEpochListener()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("close database: %w", err)
@@ -136,17 +150,6 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping database: %w", err)
 	}
 	return nil
-}
-
-// Migrate creates or updates the schema.
-func (s *Store) Migrate(ctx context.Context) error {
-	if err := s.db.WithContext(ctx).AutoMigrate(allModels()...); err != nil {
-		return fmt.Errorf("migrate schema: %w", err)
-	}
-	if err := s.ensureTokenEpoch(ctx); err != nil {
-		return err
-	}
-	return s.ensureAuditHead(ctx)
 }
 
 // allModels lists every table, parents before children.

@@ -57,6 +57,7 @@ var dsnForms = []struct {
 }
 
 func TestOpenSetsPragmasOnEveryPooledConnection(t *testing.T) {
+	skipOnPostgres(t, "connection pragmas")
 	for _, form := range dsnForms {
 		t.Run(form.name, func(t *testing.T) {
 			ctx := context.Background()

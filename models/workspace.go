@@ -135,10 +135,21 @@ func (s *Store) DeleteMembership(ctx context.Context, workspaceID, userID string
 	return nil
 }
 
-// CountOwners counts the owners of a workspace.
+// CountOwners counts the owners of a workspace. On PostgreSQL it also locks
+// their membership rows until the transaction ends, so that two owners
+// demoted at once (on SQLite the write lock serialises them) cannot each
+// count the other and leave the workspace with none.
 func (s *Store) CountOwners(ctx context.Context, workspaceID string) (int64, error) {
 	var n int64
-	err := s.conn(ctx).Model(&Membership{}).Where("workspace_id = ? AND role = ?", workspaceID, RoleOwner).Count(&n).Error
+	q := s.conn(ctx).Model(&Membership{}).Where("workspace_id = ? AND role = ?", workspaceID, RoleOwner)
+	var err error
+	if s.postgres() {
+		var ids []string
+		err = q.Order("user_id").Clauses(clause.Locking{Strength: "UPDATE"}).Pluck("user_id", &ids).Error
+		n = int64(len(ids))
+	} else {
+		err = q.Count(&n).Error
+	}
 	if err != nil {
 		return 0, fmt.Errorf("count owners of %q: %w", workspaceID, translate(err))
 	}

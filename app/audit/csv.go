@@ -1,5 +1,5 @@
-// Package audit turns the audit trail into what people and tools read: CSV
-// exports today, and the views of the admin pages.
+// Package audit turns the audit trail into what people and tools read: the
+// pages of the admin audit views, each event as a sentence, and CSV exports.
 package audit
 
 import (
@@ -24,17 +24,40 @@ var csvHeader = []string{
 // with a header row, flushing as it goes so memory stays flat. Cells that a
 // spreadsheet would run as a formula are neutralised.
 func WriteCSV(ctx context.Context, w io.Writer, store *models.Store, since time.Time) error {
+	return writeCSV(w, "", func(fn func(models.AuditEvent) error) error {
+		return store.EachAuditEvent(ctx, since, fn)
+	})
+}
+
+// WriteCSVHeader writes an export with no events: the header row alone.
+func WriteCSVHeader(w io.Writer) error {
+	out := csv.NewWriter(w)
+	if err := out.Write(csvHeader); err != nil {
+		return fmt.Errorf("write audit CSV: %w", err)
+	}
+	out.Flush()
+	if err := out.Error(); err != nil {
+		return fmt.Errorf("write audit CSV: %w", err)
+	}
+	return nil
+}
+
+// writeCSV writes the header, then one row per event each streams, in the
+// view of scope (see Redact), flushing every few hundred rows.
+func writeCSV(w io.Writer, scope string, each func(func(models.AuditEvent) error) error) error {
 	out := csv.NewWriter(w)
 	if err := out.Write(csvHeader); err != nil {
 		return fmt.Errorf("write audit CSV: %w", err)
 	}
 	n := 0
-	err := store.EachAuditEvent(ctx, since, func(ev models.AuditEvent) error {
-		record := []string{
+	record := make([]string, len(csvHeader))
+	err := each(func(ev models.AuditEvent) error {
+		ev = Redact(ev, scope)
+		record = append(record[:0],
 			strconv.FormatInt(ev.ID, 10), ev.OccurredAt.UTC().Format(time.RFC3339Nano), ev.Action, ev.ActorType, ev.ActorID,
 			ev.SubjectUserID, ev.ClientID, ev.WorkspaceIDs, ev.Details, ev.IP, ev.UserAgent,
 			hex.EncodeToString(ev.PrevHash), hex.EncodeToString(ev.Hash),
-		}
+		)
 		for i, cell := range record {
 			record[i] = NeutraliseFormula(cell)
 		}

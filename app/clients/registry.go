@@ -1,5 +1,6 @@
 // Package clients is the registry of third-party apps: registration with
-// validation, secrets shown once and stored hashed, and disabling.
+// validation, editing, secrets shown once and stored hashed (and rotated),
+// disabling and enabling.
 package clients
 
 import (
@@ -7,14 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/consentry/consentry/app/oauth"
 	"github.com/consentry/consentry/app/secret"
 	"github.com/consentry/consentry/models"
 )
@@ -37,7 +35,7 @@ type Registry struct {
 }
 
 // NewRegistry returns a Registry. random feeds client secrets; now stamps
-// disabling.
+// changes and their audit events.
 func NewRegistry(store *models.Store, catalog *models.Catalog, random io.Reader, now func() time.Time) *Registry {
 	return &Registry{store: store, catalog: catalog, random: random, now: now}
 }
@@ -72,8 +70,21 @@ type Registered struct {
 	Secret string
 }
 
-// Register validates reg and stores the client.
+// Register validates reg and stores the client. It writes no audit event:
+// the command line and demo seeding use it; people in the admin pages go
+// through RegisterBy. A refused registration is a *ValidationError naming
+// each bad field.
 func (r *Registry) Register(ctx context.Context, reg Registration) (Registered, error) {
+	return r.register(ctx, reg, nil)
+}
+
+// RegisterBy is Register recorded on the audit trail as client.created, by
+// actor, in the same transaction as the new client.
+func (r *Registry) RegisterBy(ctx context.Context, reg Registration, actor models.Actor) (Registered, error) {
+	return r.register(ctx, reg, &actor)
+}
+
+func (r *Registry) register(ctx context.Context, reg Registration, actor *models.Actor) (Registered, error) {
 	c, err := r.validate(reg)
 	if err != nil {
 		return Registered{}, fmt.Errorf("register client: %w", err)
@@ -87,61 +98,58 @@ func (r *Registry) Register(ctx context.Context, reg Registration) (Registered, 
 		}
 		c.SecretHash = secret.Hash(plain)
 	}
-	if c.WorkspaceID != nil {
-		if _, err := r.store.WorkspaceByID(ctx, *c.WorkspaceID); err != nil {
-			if errors.Is(err, models.ErrNotFound) {
-				return Registered{}, fmt.Errorf("register client %q: %w %q", c.Name, ErrUnknownWorkspace, *c.WorkspaceID)
+	err = r.store.InTx(ctx, func(tx *models.Store) error {
+		if c.WorkspaceID != nil {
+			if _, err := tx.WorkspaceByID(ctx, *c.WorkspaceID); err != nil {
+				if errors.Is(err, models.ErrNotFound) {
+					return fmt.Errorf("register client %q: %w %q", c.Name, ErrUnknownWorkspace, *c.WorkspaceID)
+				}
+				return fmt.Errorf("register client %q: %w", c.Name, err)
 			}
-			return Registered{}, fmt.Errorf("register client %q: %w", c.Name, err)
 		}
-	}
-	if err := r.store.CreateClient(ctx, &c); err != nil {
-		if errors.Is(err, models.ErrConflict) {
-			return Registered{}, fmt.Errorf("register client %q: %w", c.ID, ErrClientIDTaken)
+		if err := tx.CreateClient(ctx, &c); err != nil {
+			if errors.Is(err, models.ErrConflict) {
+				return fmt.Errorf("register client %q: %w", c.ID, ErrClientIDTaken)
+			}
+			return err
 		}
+		if actor == nil {
+			return nil
+		}
+		return tx.RecordChange(ctx, *actor, models.AuditRecord{
+			Action: "client.created", ClientID: c.ID, WorkspaceIDs: workspaceIDs(c),
+			Details: map[string]any{
+				"name": c.Name, "type": c.Type, "redirect_uris": c.RedirectURIs,
+				"allowed_scopes": c.AllowedScopes, "resource_server": c.ResourceServer,
+			},
+		}, 0, r.now())
+	})
+	if err != nil {
 		return Registered{}, err
 	}
 	return Registered{Client: c, Secret: plain}, nil
 }
 
+// validate checks every field and reports all problems at once.
 func (r *Registry) validate(reg Registration) (models.Client, error) {
-	name := strings.TrimSpace(reg.Name)
-	if name == "" {
-		return models.Client{}, errors.New("name is empty")
+	verr := &ValidationError{}
+	id := strings.TrimSpace(reg.ID)
+	if id != "" && !validClientID(id) {
+		verr.add(FieldID, "client id %q: use 1 to 64 letters, digits, '-', '_' or '.'", id)
 	}
-	redirects := dedupe(reg.RedirectURIs)
-	if len(redirects) == 0 {
-		return models.Client{}, errors.New("at least one redirect URI is needed")
-	}
-	for _, u := range redirects {
-		if err := oauth.ValidateRedirectURI(u); err != nil {
-			return models.Client{}, err
-		}
-	}
-	scopes := dedupe(reg.Scopes)
-	if len(scopes) == 0 {
-		return models.Client{}, errors.New("at least one scope is needed")
-	}
-	if unknown := r.catalog.Unknown(scopes); len(unknown) > 0 {
-		return models.Client{}, fmt.Errorf("unknown scopes: %s", strings.Join(unknown, ", "))
-	}
-	for field, raw := range map[string]string{"logo URL": reg.LogoURL, "homepage URL": reg.HomepageURL} {
-		if err := validateWebURL(raw); err != nil {
-			return models.Client{}, fmt.Errorf("%s: %w", field, err)
-		}
-	}
+	d := r.checkDetails(verr, reg.Name, reg.LogoURL, reg.HomepageURL, reg.RedirectURIs, reg.Scopes)
 	if err := validateChosenSecret(reg.Secret, reg.Public); err != nil {
+		verr.addErr(FieldSecret, err)
+	}
+	if err := verr.orNil(); err != nil {
 		return models.Client{}, err
 	}
-	id := strings.TrimSpace(reg.ID)
 	if id == "" {
 		id = uuid.NewString()
-	} else if !validClientID(id) {
-		return models.Client{}, fmt.Errorf("client id %q: use 1 to 64 letters, digits, '-', '_' or '.'", id)
 	}
 	c := models.Client{
-		ID: id, Name: name, LogoURL: reg.LogoURL, HomepageURL: reg.HomepageURL,
-		Type: models.ClientConfidential, RedirectURIs: redirects, AllowedScopes: scopes,
+		ID: id, Name: d.name, LogoURL: d.logoURL, HomepageURL: d.homepageURL,
+		Type: models.ClientConfidential, RedirectURIs: d.redirects, AllowedScopes: d.scopes,
 		ResourceServer: reg.ResourceServer,
 	}
 	if reg.Public {
@@ -151,6 +159,14 @@ func (r *Registry) validate(reg Registration) (models.Client, error) {
 		c.WorkspaceID = &reg.WorkspaceID
 	}
 	return c, nil
+}
+
+// workspaceIDs is the client's owning workspace as an audit record's list.
+func workspaceIDs(c models.Client) []string {
+	if c.WorkspaceID == nil {
+		return nil
+	}
+	return []string{*c.WorkspaceID}
 }
 
 // Disable switches a client off and revokes every token it holds, in one
@@ -171,57 +187,4 @@ func (r *Registry) Disable(ctx context.Context, id string, actor models.Actor) e
 		}
 		return tx.RecordChange(ctx, actor, models.AuditRecord{Action: "client.disabled", ClientID: id}, revoked, now)
 	})
-}
-
-// validateChosenSecret checks a caller-chosen secret without ever putting
-// its value into an error.
-func validateChosenSecret(plain string, public bool) error {
-	switch {
-	case plain == "":
-		return nil
-	case public:
-		return errors.New("a public client cannot have a secret")
-	case !strings.HasPrefix(plain, secret.PrefixClientSecret):
-		return fmt.Errorf("client secret must start with %q", secret.PrefixClientSecret)
-	case len(plain) < minChosenSecretLength:
-		return fmt.Errorf("client secret must be at least %d characters", minChosenSecretLength)
-	}
-	return nil
-}
-
-// validateWebURL accepts an empty value or an absolute http(s) URL, which is
-// all a logo or homepage link may be.
-func validateWebURL(raw string) error {
-	if raw == "" {
-		return nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
-	}
-	return nil
-}
-
-func validClientID(id string) bool {
-	if len(id) > 64 {
-		return false
-	}
-	for _, ch := range id {
-		ok := ch == '-' || ch == '_' || ch == '.' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// dedupe drops blanks and repeats, keeping first-seen order.
-func dedupe(in []string) []string {
-	out := make([]string, 0, len(in))
-	for _, s := range in {
-		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -30,21 +30,12 @@ type KeySet struct {
 }
 
 // LoadKeySet reads the signing keys from the store, generating and storing
-// the first one when there is none.
+// the first one when there is none (once, however many instances start
+// together).
 func LoadKeySet(ctx context.Context, store *models.Store, random io.Reader, now time.Time) (*KeySet, error) {
-	stored, err := store.SigningKeys(ctx)
+	stored, err := store.EnsureSigningKeys(ctx, func() (models.SigningKey, error) { return newSigningKey(random, now) })
 	if err != nil {
 		return nil, err
-	}
-	if len(stored) == 0 {
-		k, err := newSigningKey(random, now)
-		if err != nil {
-			return nil, err
-		}
-		if err := store.CreateSigningKey(ctx, &k); err != nil {
-			return nil, err
-		}
-		stored = []models.SigningKey{k}
 	}
 	ks := &KeySet{}
 	for _, k := range stored {

@@ -33,7 +33,7 @@ func page(c *fiber.Ctx, title string) layout.Page {
 		p.Flash = &layout.Flash{Kind: kind, Message: text}
 	}
 	if u := currentUser(c); u != nil {
-		p.User = &layout.User{Name: u.Name, Email: u.Email, AvatarURL: u.AvatarURL}
+		p.User = &layout.User{Name: u.Name, Email: u.Email, AvatarURL: u.AvatarURL, PlatformAdmin: u.PlatformAdmin}
 	}
 	return p
 }

@@ -65,6 +65,8 @@ func (s *Server) routes() {
 			Register(app.Group("/demo"))
 	}
 
+	s.auditRoutes(app)
+	s.platformRoutes(app)
 	app.Use(notFound)
 }
 

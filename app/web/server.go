@@ -17,6 +17,7 @@ import (
 
 	"github.com/consentry/consentry/app/accounts"
 	"github.com/consentry/consentry/app/apikeys"
+	"github.com/consentry/consentry/app/clients"
 	"github.com/consentry/consentry/app/grants"
 	"github.com/consentry/consentry/app/oauth"
 	"github.com/consentry/consentry/app/resource"
@@ -45,6 +46,8 @@ type Services struct {
 	Keys     *oauth.KeySet
 	Grants   *grants.Service
 	APIKeys  *apikeys.Service
+	// Clients is the client registry the platform admin pages manage.
+	Clients *clients.Registry
 	// Guard protects the resource-server routes.
 	Guard *resource.Guard
 }
@@ -58,6 +61,8 @@ type Server struct {
 	sessions *sessionStore
 	metrics  *metrics
 	app      *fiber.App
+	// overview keeps what the admin overview reuses between loads.
+	overview overviewCache
 }
 
 // shutdownGrace bounds how long in-flight requests may finish at shutdown.

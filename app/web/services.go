@@ -11,6 +11,7 @@ import (
 
 	"github.com/consentry/consentry/app/accounts"
 	"github.com/consentry/consentry/app/apikeys"
+	"github.com/consentry/consentry/app/clients"
 	"github.com/consentry/consentry/app/grants"
 	"github.com/consentry/consentry/app/oauth"
 	"github.com/consentry/consentry/app/resource"
@@ -45,6 +46,7 @@ func NewServices(ctx context.Context, store *models.Store, catalog *models.Catal
 	}
 	return Services{
 		APIKeys:  apiKeys,
+		Clients:  clients.NewRegistry(store, catalog, o.Random, o.Now),
 		Guard:    resource.NewGuard(engine, checkKey, store, catalog),
 		Store:    store,
 		Catalog:  catalog,

@@ -55,6 +55,7 @@ func (s *Server) workspaceAdminProps(c *fiber.Ctx, w models.Workspace) (pages.Wo
 	base := "/admin/workspaces/" + url.PathEscape(w.ID)
 	props := pages.WorkspaceAdminProps{
 		Layout: page(c, "Apps in "+w.Name), WorkspaceName: w.Name, Now: time.Now(), CreateKeyURL: base + "/api-keys",
+		AuditURL: base + "/audit",
 	}
 	for _, r := range rows {
 		if n := len(props.Apps); n == 0 || props.Apps[n-1].ClientID != r.ClientID {
@@ -69,6 +70,13 @@ func (s *Server) workspaceAdminProps(c *fiber.Ctx, w models.Workspace) (pages.Wo
 		}
 		app := &props.Apps[len(props.Apps)-1]
 		app.Grantors = append(app.Grantors, g)
+	}
+	members, err := s.svc.Store.WorkspaceMembers(ctx, w.ID)
+	if err != nil {
+		return pages.WorkspaceAdminProps{}, err
+	}
+	for _, m := range members {
+		props.Members = append(props.Members, pages.MemberRow{Name: m.Name, Email: m.Email, Role: m.Role.Label()})
 	}
 	keys, err := s.svc.APIKeys.List(ctx, w.ID)
 	if err != nil {

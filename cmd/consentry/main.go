@@ -56,6 +56,8 @@ func newRootCommand(opts *globalOptions, stdout, stderr io.Writer) *cli.Command 
 			clientCommand(),
 			apiKeyCommand(),
 			auditCommand(),
+			migrateCommand(),
+			benchCommand(),
 		},
 		Suggest: true,
 		// run reports every error once, in the chosen format; urfave's own

@@ -18,6 +18,8 @@ type User struct {
 	Name      string
 	Email     string
 	AvatarURL string
+	// PlatformAdmin shows the link to the platform admin pages.
+	PlatformAdmin bool
 }
 
 // Flash is a one-time message shown at the top of the page.

@@ -89,6 +89,12 @@ type WorkspaceAdminProps struct {
 	WorkspaceName string
 	Apps          []WorkspaceApp
 	Now           time.Time
+	// AuditURL is the workspace's audit log; no link when empty.
+	AuditURL string
+
+	// Members are everyone in the workspace with their role, by name, so
+	// an admin can see whose grants these are.
+	Members []MemberRow
 
 	// APIKeys are the workspace's keys, newest first, revoked ones included.
 	APIKeys []APIKeyRow
@@ -145,4 +151,12 @@ type Grantor struct {
 	Scopes     []ScopeSummary
 	GrantedAt  time.Time
 	LastUsedAt time.Time
+}
+
+// MemberRow is one member of the workspace.
+type MemberRow struct {
+	Name  string
+	Email string
+	// Role is the role as people read it ("Owner").
+	Role string
 }

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package bench
+
+import "errors"
+
+// pinDriver is only implemented on Linux.
+func pinDriver(int) error { return errors.New("CPU pinning needs Linux") }

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/consentry/consentry/app/bench"
+)
+
+// benchCommand measures the server under load; see app/bench.
+func benchCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "bench",
+		Usage: "measure throughput, latency, memory and start-up of the main workloads over loopback",
+		UsageText: "consentry bench [--only W,…] [--duration D] [--pin] [--cascade-sizes N,…] [--keep DIR] [--json]\n" +
+			"consentry --db F bench --url http://127.0.0.1:8080 [--server-pid P] [--only W,…] …",
+		Description: "Without --url the bench seeds a temporary database, starts `consentry serve` on it as a\n" +
+			"child process (the cascade gets a server and database of its own) and never touches --db.\n" +
+			"With --url it drives a running server on this machine and seeds that server's --db.\n" +
+			"Workloads: " + strings.Join(bench.Workloads(), ", ") + ". It exits with status 1 when any\n" +
+			"request failed.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "url", Usage: "drive the running server at this loopback http:// URL instead of starting one"},
+			&cli.IntFlag{Name: "server-pid", Usage: "with --url: the server's process id, to report its memory"},
+			&cli.StringFlag{Name: "only", Usage: "comma-separated workloads to run", DefaultText: "all"},
+			&cli.DurationFlag{Name: "duration", Usage: "how long each workload is timed", Value: bench.DefaultDuration},
+			&cli.BoolFlag{Name: "pin", Usage: "run the server on CPU 0 (with taskset) and the load driver on CPU 1"},
+			&cli.StringFlag{Name: "cascade-sizes", Usage: "comma-separated token counts of the cascade workload", Value: "1000,100000"},
+			&cli.StringFlag{Name: "keep", Usage: "keep the databases and server logs in this directory", TakesFile: true},
+		},
+		Action: runBench,
+	}
+}
+
+func runBench(ctx context.Context, cmd *cli.Command) error {
+	if err := noArgs(cmd); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sizes, err := parseSizes(cmd.String("cascade-sizes"))
+	if err != nil {
+		return err
+	}
+	opts := bench.Options{
+		URL:          cmd.String("url"),
+		ServerPID:    int(cmd.Int("server-pid")),
+		CatalogFile:  catalogPath(cmd, false),
+		Only:         strings.Split(cmd.String("only"), ","),
+		Duration:     cmd.Duration("duration"),
+		Pin:          cmd.Bool("pin"),
+		CascadeSizes: sizes,
+		Dir:          cmd.String("keep"),
+	}
+	if _, err := bench.Select(opts.Only); err != nil {
+		return fmt.Errorf("bench: --only: %w", err)
+	}
+	if opts.URL == "" {
+		if opts.Exe, err = os.Executable(); err != nil {
+			return fmt.Errorf("bench: find the consentry binary: %w", err)
+		}
+	} else {
+		if err := checkLoopbackURL(opts.URL); err != nil {
+			return err
+		}
+		opts.DB = cmd.String(flagDB)
+	}
+	if !cmd.Bool(flagJSON) {
+		opts.Progress = cmd.Root().ErrWriter
+	}
+	report, err := bench.Run(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := emit(cmd, report, func(w io.Writer) { _ = report.WriteTable(w) }); err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range report.Rows {
+		if r.Errors > 0 {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("bench: %d of %d workloads had errors", failed, len(report.Rows))
+	}
+	if opts.Dir != "" {
+		fmt.Fprintf(cmd.Root().ErrWriter, "databases and server logs kept in %s\n", opts.Dir)
+	}
+	return nil
+}
+
+// parseSizes reads --cascade-sizes.
+func parseSizes(raw string) ([]int, error) {
+	var sizes []int
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(strings.ReplaceAll(part, "_", ""))
+		if part == "" {
+			continue
+		}
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bench: --cascade-sizes: %q is not a positive whole number", part)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
+// checkLoopbackURL refuses to send load anywhere but this machine.
+func checkLoopbackURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return fmt.Errorf("bench: --url %q: want http://host:port", raw)
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("bench: --url %q: the bench only targets loopback addresses", raw)
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/consentry/consentry/models"
+	"github.com/consentry/consentry/models/storetest"
+)
+
+// freshDSN names an empty database of the kind the suite runs on.
+func freshDSN(t *testing.T) string {
+	t.Helper()
+	if storetest.OnPostgres() {
+		return storetest.NewPostgresDatabase(t)
+	}
+	return filepath.Join(t.TempDir(), "c.db")
+}
+
+// openUnmigrated opens a store without migrating it.
+func openUnmigrated(t *testing.T, dsn string) *models.Store {
+	t.Helper()
+	s, err := models.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestMigrationsAreAppliedOnceInOrder(t *testing.T) {
+	ctx := context.Background()
+	s := openUnmigrated(t, freshDSN(t))
+	pending, err := s.Migrations(ctx)
+	if err != nil {
+		t.Fatalf("Migrations on an empty database: %v", err)
+	}
+	for i, m := range pending {
+		if m.Version != i+1 || m.Name == "" || !m.AppliedAt.IsZero() {
+			t.Fatalf("step %d before migrating = %+v, want version %d, a name, not applied", i, m, i+1)
+		}
+	}
+	applied, err := s.ApplyMigrations(ctx)
+	if err != nil {
+		t.Fatalf("ApplyMigrations: %v", err)
+	}
+	if len(applied) != len(pending) {
+		t.Fatalf("first ApplyMigrations applied %d steps, want all %d", len(applied), len(pending))
+	}
+	again, err := s.ApplyMigrations(ctx)
+	if err != nil || len(again) != 0 {
+		t.Fatalf("second ApplyMigrations = %+v, %v; want nothing to do", again, err)
+	}
+	all, err := s.Migrations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		if m.AppliedAt.IsZero() {
+			t.Errorf("step %d (%s) is not recorded as applied", m.Version, m.Name)
+		}
+	}
+}
+
+func TestMigrateAdoptsADatabaseFromBeforeVersioning(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	u := newUser(t, s, "early@example.com")
+	// A database made by a build without versioned migrations has every
+	// table but no schema_migrations.
+	if err := s.ExecForTest("DROP TABLE schema_migrations"); err != nil {
+		t.Fatal(err)
+	}
+	applied, err := s.ApplyMigrations(ctx)
+	if err != nil {
+		t.Fatalf("ApplyMigrations on an unversioned database: %v", err)
+	}
+	if len(applied) == 0 {
+		t.Fatal("no step recorded on an unversioned database")
+	}
+	if _, err := s.UserByID(ctx, u.ID); err != nil {
+		t.Fatalf("data lost by adopting the database: %v", err)
+	}
+	if _, err := s.AppendAudit(ctx, auditActor, models.AuditRecord{Action: "test.after"}, time.Now()); err != nil {
+		t.Fatalf("audit chain after adopting: %v", err)
+	}
+}
+
+func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := freshDSN(t)
+	const instances = 4
+	stores := make([]*models.Store, instances)
+	for i := range stores {
+		stores[i] = openUnmigrated(t, dsn)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, instances)
+	steps := make([]int, instances)
+	start := make(chan struct{})
+	for i, s := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			applied, err := s.ApplyMigrations(ctx)
+			errs[i], steps[i] = err, len(applied)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	total := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("instance %d: ApplyMigrations: %v", i, err)
+		}
+		total += steps[i]
+	}
+	all, err := stores[0].Migrations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != len(all) {
+		t.Errorf("instances applied %d steps between them (%v), want each of the %d once", total, steps, len(all))
+	}
+	var rows int64
+	if err := stores[0].ScanForTest(&rows, "SELECT count(*) FROM schema_migrations"); err != nil || rows != int64(len(all)) {
+		t.Errorf("schema_migrations holds %d rows (%v), want %d", rows, err, len(all))
+	}
+}
+
+func TestPostgresMigrationWaitsForTheInstanceHoldingTheLock(t *testing.T) {
+	storetest.RequirePostgres(t)
+	dsn := storetest.NewPostgresDatabase(t)
+	s := openUnmigrated(t, dsn)
+	ctx := context.Background()
+	holder, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close(ctx)
+	key := models.MigrationLockKey
+	if _, err := holder.Exec(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := s.ApplyMigrations(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("ApplyMigrations while another instance migrates = %v, want it to wait (and time out here)", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := s.ApplyMigrations(ctx); done <- err }()
+	time.Sleep(100 * time.Millisecond)
+	if _, err := holder.Exec(ctx, "SELECT pg_advisory_unlock($1)", key); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("ApplyMigrations after the lock was released: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ApplyMigrations still waiting after the lock was released")
+	}
+}
