@@ -53,7 +53,7 @@ func globalFlags(opts *globalOptions) []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{
 			Name:    flagDB,
-			Usage:   "SQLite database file",
+			Usage:   "SQLite database file, or a postgres:// URL",
 			Value:   defaultDB,
 			Sources: cli.EnvVars("CONSENTRY_DB"),
 		},

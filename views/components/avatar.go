@@ -14,8 +14,15 @@ func Initials(name string) string {
 	if at := strings.IndexByte(name, '@'); at >= 0 {
 		name = name[:at]
 	}
+	// A bracketed suffix ("Pixel Reports (demo)") qualifies the name; it is
+	// not part of it.
+	if i := strings.IndexByte(name, '('); i > 0 {
+		name = name[:i]
+	}
+	// Words are runs of letters and digits: punctuation such as the
+	// brackets of "Pixel Reports (demo)" never becomes an initial.
 	words := strings.FieldsFunc(name, func(r rune) bool {
-		return unicode.IsSpace(r) || r == '.' || r == '-' || r == '_'
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
 	if len(words) == 0 {
 		return "?"

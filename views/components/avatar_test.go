@@ -6,6 +6,8 @@ var initialsCases = []struct {
 	name, in, want string
 }{
 	{"first and last name give two letters", "Ada Lovelace", "AL"},
+	{"a bracketed suffix is not part of the name", "Pixel Reports (demo)", "PR"},
+	{"punctuation never becomes an initial", "(Acme) & Co", "AC"},
 	{"middle names are skipped", "Grace Brewster Murray Hopper", "GH"},
 	{"a single name gives one letter", "Cher", "C"},
 	{"lower case is raised", "bob smith", "BS"},
