@@ -67,10 +67,11 @@ func (s *Store) grantWorkspaceIDs(ctx context.Context, grantID string) ([]string
 // PutGrant sets the user's grant to a client to exactly these scopes and
 // workspaces, creating or reviving it. It returns the grant id. Call it
 // inside a transaction together with whatever the decision also writes.
+//
+// It does not move the token epoch itself: a grant that loses scopes or
+// workspaces loses them through NarrowGrantScopes and RemoveGrantWorkspace,
+// which do; a grant that only gains must not flush every cached answer.
 func (s *Store) PutGrant(ctx context.Context, newID, userID, clientID, scopes string, workspaceIDs []string, at time.Time) (string, error) {
-	if err := s.tokensChanged(ctx); err != nil {
-		return "", err
-	}
 	g := Grant{ID: newID, UserID: userID, ClientID: clientID, Scopes: scopes, CreatedAt: at, UpdatedAt: at}
 	err := s.conn(ctx).Omit("User", "Client").Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "user_id"}, {Name: "client_id"}},

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/driver/sqlite"
@@ -40,6 +41,10 @@ type Store struct {
 	tx    *txState
 	// pg is set on PostgreSQL only: see postgres.go.
 	pg *pgState
+	// writes queues this process's write transactions on SQLite, which
+	// allows one writer at a time: waiting here wakes the next writer at
+	// once, where SQLite's busy handler would sleep 1, 2, 5, 10… ms.
+	writes *sync.Mutex
 }
 
 // Open connects to the database named by dsn: a PostgreSQL URL
@@ -67,7 +72,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	pool.SetMaxOpenConns(8)
 	pool.SetMaxIdleConns(8)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db.WithContext(ctx), epoch: &epoch{}}
+	s := &Store{db: db.WithContext(ctx), epoch: &epoch{}, writes: &sync.Mutex{}}
 	if err := s.Ping(ctx); err != nil {
 		_ = pool.Close()
 		return nil, fmt.Errorf("open database %q: %w", dsn, err)
@@ -171,6 +176,10 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	state := s.tx
 	if state == nil {
 		state = &txState{}
+	}
+	if s.tx == nil && s.writes != nil {
+		s.writes.Lock()
+		defer s.writes.Unlock()
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(&Store{db: tx, epoch: s.epoch, tx: state})

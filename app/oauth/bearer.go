@@ -17,6 +17,7 @@ type Access struct {
 	UserID       string
 	Scopes       []string
 	WorkspaceIDs []string
+	IssuedAt     time.Time
 	ExpiresAt    time.Time
 }
 
@@ -55,7 +56,7 @@ func (e *Engine) AuthenticateBearer(ctx context.Context, token string) (Access, 
 	}
 	access := Access{
 		TokenID: et.ID, ClientID: et.ClientID, UserID: et.UserID, Scopes: et.scopes,
-		WorkspaceIDs: nonNil(et.WorkspaceIDs), ExpiresAt: et.ExpiresAt,
+		WorkspaceIDs: nonNil(et.WorkspaceIDs), IssuedAt: et.CreatedAt, ExpiresAt: et.ExpiresAt,
 	}
 	e.bearers.put(hash, cachedAccess{access: access, grantID: et.GrantID, epoch: epoch, until: now.Add(bearerCacheTTL)})
 	return access, nil
