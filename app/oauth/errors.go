@@ -22,7 +22,6 @@ const (
 	ErrCodeConsentRequired         = "consent_required"
 	ErrCodeRequestNotSupported     = "request_not_supported"
 	ErrCodeRequestURINotSupported  = "request_uri_not_supported"
-	ErrCodeUnsupportedTokenType    = "unsupported_token_type"
 )
 
 // Error is an OAuth error: an RFC code and a sentence for the developer.
