@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,26 +34,8 @@ func checkErr(t *testing.T, call string, err, want error) {
 	}
 }
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newFakeClock() *storetest.Clock {
+	return storetest.NewClock(time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // env is a service on a fresh store with the production throttle limits and
@@ -62,7 +43,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 type env struct {
 	svc   *accounts.Service
 	store *models.Store
-	clock *fakeClock
+	clock *storetest.Clock
 }
 
 func newEnv(t *testing.T) env {

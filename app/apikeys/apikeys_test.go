@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -23,28 +22,10 @@ import (
 	"github.com/consentry/consentry/models/storetest"
 )
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type env struct {
 	keys  *apikeys.Service
 	store *models.Store
-	clock *fakeClock
+	clock *storetest.Clock
 	path  string // the SQLite file
 	owner models.User
 	ws    models.Workspace
@@ -57,7 +38,7 @@ func newEnv(t *testing.T) env {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "consentry.db")
 	store := storetest.OpenAt(t, path)
-	clock := &fakeClock{now: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clock := storetest.NewClock(time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC))
 	ctx := context.Background()
 	owner := models.User{ID: uuid.NewString(), Email: "owner@example.com", Name: "Owner", PasswordHash: "h"}
 	if err := store.CreateUser(ctx, &owner); err != nil {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -26,28 +25,10 @@ import (
 // errAny stands for "some error" in tables where no sentinel applies.
 var errAny = errors.New("any error")
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type env struct {
 	reg   *clients.Registry
 	store *models.Store
-	clock *fakeClock
+	clock *storetest.Clock
 	path  string // the SQLite file
 	ws    models.Workspace
 }
@@ -56,7 +37,7 @@ func newEnv(t *testing.T) env {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "consentry.db")
 	store := storetest.OpenAt(t, path)
-	clock := &fakeClock{now: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clock := storetest.NewClock(time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC))
 	ctx := context.Background()
 	owner := models.User{ID: uuid.NewString(), Email: "owner@example.com", Name: "Owner", PasswordHash: "h"}
 	if err := store.CreateUser(ctx, &owner); err != nil {

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -47,24 +46,6 @@ const (
 	rfcChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 )
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // env is one engine on a fresh SQLite store with a user, two workspaces and
 // a handful of clients.
 type env struct {
@@ -72,7 +53,7 @@ type env struct {
 	path     string
 	store    *models.Store
 	raw      *sql.DB
-	clock    *fakeClock
+	clock    *storetest.Clock
 	catalog  *models.Catalog
 	keys     *oauth.KeySet
 	engine   *oauth.Engine
@@ -93,7 +74,7 @@ func newEnv(t testing.TB) *env {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "consentry.db")
 	store := storetest.OpenAt(t, path)
-	clock := &fakeClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := storetest.NewClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 	catalog := models.DefaultCatalog()
 	keys, err := oauth.LoadKeySet(ctx, store, rand.Reader, clock.Now())
 	if err != nil {
