@@ -48,7 +48,8 @@ type Options struct {
 	// CatalogFile is the scope catalog file ("" for the built-in one),
 	// passed on to the servers the bench starts.
 	CatalogFile string
-	// Only selects workloads by name (see Workloads); empty runs them all.
+	// Only selects workloads by name (see Workloads); empty runs the
+	// default ones (DefaultWorkloads).
 	Only []string
 	// Duration is how long each workload is timed.
 	Duration time.Duration
@@ -56,6 +57,9 @@ type Options struct {
 	Pin bool
 	// CascadeSizes are the token counts of the cascade workload.
 	CascadeSizes []int
+	// AuditEvents is how many audit events the audit workload seeds
+	// (DefaultAuditEvents when 0).
+	AuditEvents int
 	// Dir keeps the databases and server logs; empty uses a temporary
 	// directory removed afterwards.
 	Dir string
@@ -63,7 +67,8 @@ type Options struct {
 	Progress io.Writer
 }
 
-// Select checks workload names and returns the set to run; none means all.
+// Select checks workload names and returns the set to run; none means the
+// default set, every workload but the opt-in ones (see DefaultWorkloads).
 func Select(names []string) (map[string]bool, error) {
 	all := Workloads()
 	selected := map[string]bool{}
@@ -78,7 +83,7 @@ func Select(names []string) (map[string]bool, error) {
 		selected[n] = true
 	}
 	if len(selected) == 0 {
-		for _, n := range all {
+		for _, n := range DefaultWorkloads() {
 			selected[n] = true
 		}
 	}
@@ -109,6 +114,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if len(o.CascadeSizes) == 0 {
 		o.CascadeSizes = DefaultCascadeSizes()
+	}
+	if o.AuditEvents <= 0 {
+		o.AuditEvents = DefaultAuditEvents
 	}
 	switch {
 	case o.URL != "" && o.DB == "":
@@ -141,7 +149,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
 
-	main := slices.ContainsFunc(Workloads(), func(n string) bool { return n != Cascade && selected[n] })
+	main := slices.ContainsFunc(Workloads(), func(n string) bool { return n != Cascade && n != Audit && selected[n] })
 	if main {
 		var w *mainWorld
 		err := d.phase(ctx, "main", dir,
@@ -172,6 +180,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				return err
 			})
 		if err != nil {
+			return d.report, err
+		}
+	}
+	if selected[Audit] {
+		if err := d.auditPhase(ctx, dir); err != nil {
 			return d.report, err
 		}
 	}

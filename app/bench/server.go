@@ -212,13 +212,16 @@ type rssSampler struct {
 // for workloads of seconds.
 const rssEvery = 10 * time.Millisecond
 
-func sampleRSS(pid int) *rssSampler {
+func sampleRSS(pid int) *rssSampler { return sampleRSSEvery(pid, rssEvery) }
+
+// sampleRSSEvery is sampleRSS at another period.
+func sampleRSSEvery(pid int, every time.Duration) *rssSampler {
 	s := &rssSampler{stopc: make(chan struct{})}
 	if pid <= 0 {
 		return s
 	}
 	s.wg.Go(func() {
-		t := time.NewTicker(rssEvery)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			if v, ok := procStatus(pid, "VmRSS"); ok {
