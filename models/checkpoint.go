@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,6 +23,20 @@ import (
 // only at checkpoints).
 const checkpointEvery = time.Second
 
+// Pragmas every connection runs when it opens, besides the DSN parameters:
+// automatic checkpoints off (see above) and temporary tables and indexes
+// in memory, not in files created and deleted per statement.
+var basePragmas = []string{"PRAGMA wal_autocheckpoint = 0", "PRAGMA temp_store = MEMORY"}
+
+// readerPragmas and writerPragmas are the pragmas of the read pool and of
+// the write connection. The writer's page cache is larger (16 MiB, SQLite's
+// default is 2 MiB): it is the one connection whose cache survives between
+// transactions, and writes touch a page of every index of a table.
+var (
+	readerPragmas = basePragmas
+	writerPragmas = append(slices.Clone(basePragmas), "PRAGMA cache_size = -16384")
+)
+
 // sqliteConnector opens mattn/go-sqlite3 connections to one DSN and prepares
 // each with what a DSN parameter cannot say. Going through sql.OpenDB with it
 // needs no driver registered under a global name.
@@ -30,11 +45,13 @@ type sqliteConnector struct {
 	driver *sqlite3.SQLiteDriver
 }
 
-func newSQLiteConnector(dsn string) sqliteConnector {
+func newSQLiteConnector(dsn string, pragmas []string) sqliteConnector {
 	return sqliteConnector{dsn: dsn, driver: &sqlite3.SQLiteDriver{
 		ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			if _, err := c.Exec("PRAGMA wal_autocheckpoint = 0", nil); err != nil {
-				return fmt.Errorf("turn off automatic checkpoints: %w", err)
+			for _, p := range pragmas {
+				if _, err := c.Exec(p, nil); err != nil {
+					return fmt.Errorf("%s: %w", p, err)
+				}
 			}
 			return nil
 		},

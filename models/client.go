@@ -50,6 +50,9 @@ func (s *Store) CreateClient(ctx context.Context, c *Client) error {
 
 // SetClientRedirectURIs replaces a client's registered redirect URIs.
 func (s *Store) SetClientRedirectURIs(ctx context.Context, id string, uris []string) error {
+	if err := s.clientChanged(ctx); err != nil {
+		return err
+	}
 	res := s.conn(ctx).Model(&Client{ID: id}).Select("RedirectURIs").Updates(&Client{RedirectURIs: uris})
 	if err := translate(res.Error); err != nil {
 		return fmt.Errorf("set redirect URIs of client %q: %w", id, err)
@@ -60,19 +63,36 @@ func (s *Store) SetClientRedirectURIs(ctx context.Context, id string, uris []str
 	return nil
 }
 
-// ClientByID finds a client by its client_id, disabled or not.
+// ClientByID finds a client by its client_id, disabled or not. Outside a
+// transaction the answer may come from the client cache (client_cache.go).
 func (s *Store) ClientByID(ctx context.Context, id string) (Client, error) {
+	var epoch uint64
+	if s.clients != nil {
+		epoch = s.TokenEpoch()
+		if c, ok := s.clients.get(id, epoch); ok {
+			return c, nil
+		}
+	}
 	var c Client
 	if err := translate(s.conn(ctx).Where("id = ?", id).Take(&c).Error); err != nil {
 		return Client{}, fmt.Errorf("find client %q: %w", id, err)
 	}
+	if s.clients != nil {
+		s.clients.put(c, epoch)
+	}
 	return c, nil
+}
+
+// clientChanged is called by every change to a stored client: it moves the
+// token epoch, which both the bearer caches and the client cache follow.
+func (s *Store) clientChanged(ctx context.Context) error {
+	return s.tokensChanged(ctx)
 }
 
 // DisableClient switches a client off at the given time. Disabling a client
 // that is already disabled keeps the first time.
 func (s *Store) DisableClient(ctx context.Context, id string, at time.Time) error {
-	if err := s.tokensChanged(ctx); err != nil {
+	if err := s.clientChanged(ctx); err != nil {
 		return err
 	}
 	res := s.conn(ctx).Model(&Client{}).Where("id = ?", id).

@@ -22,6 +22,9 @@ func (s *Store) Clients(ctx context.Context) ([]Client, error) {
 // links, redirect URIs, allowed scopes and resource-server flag. The id,
 // type, secret and disabled state are left alone.
 func (s *Store) UpdateClient(ctx context.Context, c Client, at time.Time) error {
+	if err := s.clientChanged(ctx); err != nil {
+		return err
+	}
 	c.UpdatedAt = at.UTC()
 	res := s.conn(ctx).Model(&Client{ID: c.ID}).
 		Select("Name", "LogoURL", "HomepageURL", "RedirectURIs", "AllowedScopes", "ResourceServer", "UpdatedAt").
@@ -38,6 +41,9 @@ func (s *Store) UpdateClient(ctx context.Context, c Client, at time.Time) error 
 // SetClientSecretHash replaces a client's secret hash: from this statement
 // on, only the new secret authenticates it.
 func (s *Store) SetClientSecretHash(ctx context.Context, id string, hash []byte, at time.Time) error {
+	if err := s.clientChanged(ctx); err != nil {
+		return err
+	}
 	res := s.conn(ctx).Model(&Client{}).Where("id = ?", id).
 		Updates(map[string]any{"secret_hash": hash, "updated_at": at.UTC()})
 	if err := translate(res.Error); err != nil {
@@ -53,6 +59,9 @@ func (s *Store) SetClientSecretHash(ctx context.Context, id string, hash []byte,
 // client was disabled; an unknown client is ErrNotFound. Tokens revoked when
 // it was disabled stay revoked.
 func (s *Store) EnableClient(ctx context.Context, id string) (bool, error) {
+	if err := s.clientChanged(ctx); err != nil {
+		return false, err
+	}
 	res := s.conn(ctx).Model(&Client{}).Where("id = ? AND disabled_at IS NOT NULL", id).Update("disabled_at", nil)
 	if err := translate(res.Error); err != nil {
 		return false, fmt.Errorf("enable client %q: %w", id, err)

@@ -15,9 +15,10 @@ import (
 //
 // Every transaction that may take power away from a token (a revocation, a
 // narrowed grant, a disabled client, a changed membership, a revoked API
-// key) increments a counter row in the same transaction. When it commits,
-// the process that made it bumps its in-memory epoch before returning, so
-// its own next request misses the cache. A cache entry is good only while
+// key) increments a counter row in the same transaction. So does every
+// change to a client, which the client cache follows (client_cache.go).
+// When it commits, the process that made it bumps its in-memory epoch
+// before returning, so its own next request misses the cache. A cache entry is good only while
 // the epoch it was read at is still current.
 //
 // Other processes (the CLI, other instances) learn of the change two ways.

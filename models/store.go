@@ -32,6 +32,10 @@ var (
 // call inside that transaction.
 type Store struct {
 	db *gorm.DB
+	// writer is the SQLite connection write transactions run on, set on
+	// the Store that Open returned; nil on PostgreSQL and inside a
+	// transaction. See Open.
+	writer *gorm.DB
 	// checkpoints is set on the Store that Open returned (not on those of
 	// InTx): see checkpoint.go.
 	checkpoints *checkpointer
@@ -39,6 +43,9 @@ type Store struct {
 	// only: see epoch.go.
 	epoch *epoch
 	tx    *txState
+	// clients is set on the Store that Open returned (not on those of
+	// InTx, which must see their own writes): see client_cache.go.
+	clients *clientCache
 	// pg is set on PostgreSQL only: see postgres.go.
 	pg *pgState
 	// writes queues this process's write transactions on SQLite, which
@@ -54,7 +61,10 @@ type Store struct {
 // SQLite is opened in WAL mode with foreign keys on, a busy timeout and
 // immediate write transactions, so concurrent writers queue instead of
 // failing with upgrade deadlocks; checkpoints run in the background until
-// Close. PostgreSQL is opened with a bounded pool and UTC sessions, and
+// Close. Write transactions run on one connection of their own: SQLite has
+// one writer at a time anyway, and a connection that sees no other writer
+// keeps its page cache across transactions, where each commit empties the
+// caches of the others. Reads outside transactions use a pool. PostgreSQL is opened with a bounded pool and UTC sessions, and
 // listens for token epoch changes made by other instances (postgres.go).
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	if isPostgresDSN(dsn) {
@@ -63,18 +73,19 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if isPrivateSQLite(dsn) {
 		return nil, fmt.Errorf("open database %q: in-memory and temporary SQLite databases are not supported; use a file path", dsn)
 	}
-	pool := sql.OpenDB(newSQLiteConnector(sqliteDSN(dsn)))
-	db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: pool}), gormConfig())
+	readers, err := openSQLitePool(dsn, 8, readerPragmas)
 	if err != nil {
-		_ = pool.Close()
-		return nil, fmt.Errorf("open database %q: %w", dsn, err)
+		return nil, err
 	}
-	pool.SetMaxOpenConns(8)
-	pool.SetMaxIdleConns(8)
-	pool.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db.WithContext(ctx), epoch: &epoch{}, writes: &sync.Mutex{}}
+	writer, err := openSQLitePool(dsn, 1, writerPragmas)
+	if err != nil {
+		_ = closeDB(readers)
+		return nil, err
+	}
+	s := &Store{db: readers.WithContext(ctx), writer: writer.WithContext(ctx), epoch: &epoch{},
+		clients: newClientCache(), writes: &sync.Mutex{}}
 	if err := s.Ping(ctx); err != nil {
-		_ = pool.Close()
+		_ = s.closeConnections()
 		return nil, fmt.Errorf("open database %q: %w", dsn, err)
 	}
 	s.startCheckpoints(checkpointEvery)
@@ -90,6 +101,7 @@ func gormConfig() *gorm.Config {
 		Logger:                 logger.Discard,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
 	}
 }
 
@@ -134,6 +146,21 @@ func sqliteDSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + params.Encode()
 }
 
+// openSQLitePool opens a pool of at most size connections to the SQLite
+// database at dsn, each set up with pragmas.
+func openSQLitePool(dsn string, size int, pragmas []string) (*gorm.DB, error) {
+	pool := sql.OpenDB(newSQLiteConnector(sqliteDSN(dsn), pragmas))
+	pool.SetMaxOpenConns(size)
+	pool.SetMaxIdleConns(size)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: pool}), gormConfig())
+	if err != nil {
+		_ = pool.Close()
+		return nil, fmt.Errorf("open database %q: %w", dsn, err)
+	}
+	return db, nil
+}
+
 // Close stops the background work (checkpoints, the epoch poller and
 // listener) and releases the database connections; on SQLite, closing the
 // last one checkpoints the WAL a final time.
@@ -141,9 +168,28 @@ func (s *Store) Close() error {
 	s.stopCheckpoints()
 	s.stopEpochPoller()
 	s.stopEpochListener()
-	sqlDB, err := s.db.DB()
-	if err != nil {
+	return s.closeConnections()
+}
+
+// closeConnections closes the pools: the writer first, so that the last
+// connection closed is a reader, after every write.
+func (s *Store) closeConnections() error {
+	var errs []error
+	if s.writer != nil {
+		errs = append(errs, closeDB(s.writer))
+	}
+	errs = append(errs, closeDB(s.db))
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
+
+// closeDB closes the pool behind db.
+func closeDB(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
 	}
 	return sqlDB.Close()
 }
@@ -181,7 +227,11 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		s.writes.Lock()
 		defer s.writes.Unlock()
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db := s.db
+	if s.writer != nil {
+		db = s.writer
+	}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(&Store{db: tx, epoch: s.epoch, tx: state})
 	})
 	if err == nil && s.tx == nil && state.changed {

@@ -63,6 +63,11 @@ type Options struct {
 	// Dir keeps the databases and server logs; empty uses a temporary
 	// directory removed afterwards.
 	Dir string
+	// ProfileDir, when set, receives a CPU profile of the server for each
+	// timed workload (NAME-cCONCURRENCY.pprof, for `go tool pprof`). Only
+	// for servers the bench starts, which then serve the profiler on a
+	// loopback port.
+	ProfileDir string
 	// Progress receives a line per step; nil for none.
 	Progress io.Writer
 }
@@ -119,6 +124,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.AuditEvents = DefaultAuditEvents
 	}
 	switch {
+	case o.URL != "" && o.ProfileDir != "":
+		return nil, errors.New("bench: --profile needs a server the bench starts (not --url): run yours with --pprof and fetch profiles from it")
 	case o.URL != "" && o.DB == "":
 		return nil, errors.New("bench: a running server's database is needed to seed it (--db with --url)")
 	case o.URL == "" && o.Exe == "":
@@ -247,7 +254,14 @@ func (d *driver) phase(ctx context.Context, name, dir string,
 	var c *child
 	if d.o.URL == "" {
 		logPath := filepath.Join(dir, name+".log")
-		if c, err = startChild(ctx, d.serverArgv(db), logPath); err != nil {
+		argv := d.serverArgv(db)
+		if d.o.ProfileDir != "" {
+			if t.pprof, err = freeLoopbackAddr(); err != nil {
+				return err
+			}
+			argv = append(argv, "--pprof", t.pprof)
+		}
+		if c, err = startChild(ctx, argv, logPath); err != nil {
 			return err
 		}
 		defer c.stop()
@@ -332,7 +346,11 @@ func (d *driver) mainWorkloads(ctx context.Context, t *target, w *mainWorld) err
 
 // measure times one workload and adds its row.
 func (d *driver) measure(ctx context.Context, t *target, workload, name string, ops []op) {
+	profiled := d.profile(ctx, t, fmt.Sprintf("%s-c%d", workload, len(ops)))
 	res := closedLoop(ctx, ops, d.o.Duration, maxOps(d.o.Duration), warmUpOps, t.pid)
+	if err := profiled(); err != nil {
+		d.note(err.Error())
+	}
 	row := Row{
 		Workload: workload, Name: name, Concurrency: len(ops), Ops: res.ops, Errors: res.errors,
 		Elapsed: res.elapsed, Latency: res.latency, RSS: res.usage.peakRSS, ErrorSamples: res.samples,

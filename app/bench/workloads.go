@@ -88,6 +88,9 @@ type target struct {
 	// --server-pid): no RSS then.
 	pid int
 	hc  *fasthttp.HostClient
+	// pprof is the server's profiler address (host:port) with
+	// Options.ProfileDir, else empty.
+	pprof string
 }
 
 // mainWorld is what every workload but the cascade needs, seeded before the

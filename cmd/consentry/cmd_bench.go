@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -41,6 +40,7 @@ func benchCommand() *cli.Command {
 			&cli.BoolFlag{Name: "pin", Usage: "run the server on CPU 0 (with taskset) and the load driver on CPU 1"},
 			&cli.StringFlag{Name: "cascade-sizes", Usage: "comma-separated token counts of the cascade workload", Value: "1000,100000"},
 			&cli.IntFlag{Name: "audit-events", Usage: "how many audit events the audit workload seeds", Value: bench.DefaultAuditEvents},
+			&cli.StringFlag{Name: "profile", Usage: "write a CPU profile of the server for each workload to this directory", TakesFile: true},
 			&cli.StringFlag{Name: "keep", Usage: "keep the databases and server logs in this directory", TakesFile: true},
 		},
 		Action: runBench,
@@ -70,6 +70,7 @@ func runBench(ctx context.Context, cmd *cli.Command) error {
 		CascadeSizes: sizes,
 		AuditEvents:  int(cmd.Int("audit-events")),
 		Dir:          cmd.String("keep"),
+		ProfileDir:   cmd.String("profile"),
 	}
 	if _, err := bench.Select(opts.Only); err != nil {
 		return fmt.Errorf("bench: --only: %w", err)
@@ -132,8 +133,7 @@ func checkLoopbackURL(raw string) error {
 	if err != nil || u.Scheme != "http" || u.Host == "" {
 		return fmt.Errorf("bench: --url %q: want http://host:port", raw)
 	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !isLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("bench: --url %q: the bench only targets loopback addresses", raw)
 	}
 	return nil

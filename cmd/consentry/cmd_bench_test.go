@@ -32,6 +32,7 @@ func TestBenchFlags(t *testing.T) {
 		{"URL off this machine", []string{"bench", "--url", "http://192.0.2.1:8080"}, "only targets loopback"},
 		{"URL without scheme", []string{"bench", "--url", "127.0.0.1:8080"}, "want http://host:port"},
 		{"stray argument", []string{"bench", "flow"}, "unexpected argument"},
+		{"profile of a running server", []string{"bench", "--url", "http://127.0.0.1:1", "--profile", "p"}, "--profile needs a server the bench starts"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			wantFailure(t, runCLI(t, tt.args...), tt.want)

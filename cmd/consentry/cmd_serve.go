@@ -66,6 +66,13 @@ func runServer(ctx context.Context, cmd *cli.Command, demoMode bool) error {
 		}
 	}
 	logger := newLogger(cmd.Root().ErrWriter, demoMode)
+	if addr := cmd.String(flagPprof); addr != "" {
+		stopPprof, err := servePprof(addr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 
 	return withBackendCatalog(ctx, cmd, catalogPath(cmd, true), func(b *backend) error {
 		key, err := sessionKey(ctx, b.store, cmd.String(flagSessionKey), rand.Reader)

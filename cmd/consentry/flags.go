@@ -113,6 +113,11 @@ func serverFlags() []cli.Flag {
 			Sources:     cli.EnvVars("CONSENTRY_SESSION_KEY"),
 		},
 		catalogFlag(false),
+		&cli.StringFlag{
+			Name:    flagPprof,
+			Usage:   "also serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060",
+			Sources: cli.EnvVars("CONSENTRY_PPROF"),
+		},
 	}
 }
 

@@ -1,0 +1,141 @@
+package models_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/consentry/consentry/models"
+	"github.com/consentry/consentry/models/storetest"
+)
+
+// Every change to a client is seen by the next ClientByID of the store that
+// made it, although the client was cached just before.
+func TestClientCacheFollowsEveryClientChange(t *testing.T) {
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		change func(ctx context.Context, tx *models.Store, id string) error
+		seen   func(c models.Client) bool
+	}{
+		{"rotate secret", func(ctx context.Context, tx *models.Store, id string) error {
+			return tx.SetClientSecretHash(ctx, id, []byte{9, 9}, at)
+		}, func(c models.Client) bool { return slices.Equal(c.SecretHash, []byte{9, 9}) }},
+		{"disable", func(ctx context.Context, tx *models.Store, id string) error {
+			return tx.DisableClient(ctx, id, at)
+		}, func(c models.Client) bool { return c.Disabled() }},
+		{"edit", func(ctx context.Context, tx *models.Store, id string) error {
+			c, err := tx.ClientByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			c.Name, c.AllowedScopes = "Renamed", []string{"openid"}
+			return tx.UpdateClient(ctx, c, at)
+		}, func(c models.Client) bool {
+			return c.Name == "Renamed" && slices.Equal(c.AllowedScopes, []string{"openid"})
+		}},
+		{"redirect URIs", func(ctx context.Context, tx *models.Store, id string) error {
+			return tx.SetClientRedirectURIs(ctx, id, []string{"https://new.example.com/cb"})
+		}, func(c models.Client) bool {
+			return slices.Equal(c.RedirectURIs, []string{"https://new.example.com/cb"})
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := storetest.Open(t)
+			c := newClient(t, s, "app")
+			if _, err := s.ClientByID(ctx, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.InTx(ctx, func(tx *models.Store) error { return tc.change(ctx, tx, c.ID) }); err != nil {
+				t.Fatalf("change: %v", err)
+			}
+			got, err := s.ClientByID(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.seen(got) {
+				t.Fatalf("ClientByID after the change = %+v: the change is not seen", got)
+			}
+		})
+	}
+}
+
+// Enabling a disabled client is seen at once too.
+func TestClientCacheSeesEnable(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	c := newClient(t, s, "app")
+	if err := s.DisableClient(ctx, c.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ClientByID(ctx, c.ID); !got.Disabled() {
+		t.Fatal("the client is not disabled")
+	}
+	if _, err := s.EnableClient(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ClientByID(ctx, c.ID); got.Disabled() {
+		t.Fatal("ClientByID still answers disabled after EnableClient")
+	}
+}
+
+// The cache really answers: a row changed behind the store's back (which no
+// code path does) is not seen until the epoch moves. A caller changing the
+// client it was given does not change the cached one.
+func TestClientByIDIsCachedUntilTheEpochMoves(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	c := newClient(t, s, "app")
+	other := newClient(t, s, "other")
+	got, err := s.ClientByID(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.RedirectURIs[0], got.SecretHash[0] = "https://evil.example/cb", 0
+	if err := s.ExecForTest("UPDATE clients SET name = 'Behind the back' WHERE id = 'app'"); err != nil {
+		t.Fatal(err)
+	}
+	cached, _ := s.ClientByID(ctx, c.ID)
+	if cached.Name != c.Name || cached.RedirectURIs[0] != c.RedirectURIs[0] || cached.SecretHash[0] != c.SecretHash[0] {
+		t.Fatalf("ClientByID = %+v, want the cached %+v untouched", cached, c)
+	}
+	if err := s.DisableClient(ctx, other.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if fresh, _ := s.ClientByID(ctx, c.ID); fresh.Name != "Behind the back" {
+		t.Fatalf("after the epoch moved ClientByID name = %q, want the stored one", fresh.Name)
+	}
+}
+
+// A change made by another process (the CLI, another instance) is seen
+// within the epoch poll.
+func TestClientCacheSeesOtherProcessesChanges(t *testing.T) {
+	ctx := context.Background()
+	dsn := freshDSN(t)
+	a := storetest.OpenDSN(t, dsn)
+	b := storetest.OpenDSN(t, dsn)
+	c := newClient(t, a, "app")
+	if _, err := a.ClientByID(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.InTx(ctx, func(tx *models.Store) error { return tx.DisableClient(ctx, c.ID, time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * models.EpochPollEvery)
+	for {
+		got, err := a.ClientByID(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Disabled() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("another store's DisableClient unseen after %v", 5*models.EpochPollEvery)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
