@@ -91,12 +91,12 @@ var genesisHash = make([]byte, sha256.Size)
 // transaction that makes the change it records.
 func (s *Store) AppendAudit(ctx context.Context, actor Actor, rec AuditRecord, at time.Time) (AuditEvent, error) {
 	var head AuditChainHead
-	q := s.conn(ctx)
-	if s.db.Dialector.Name() == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	headSQL := chainHeadSQL
+	if s.postgres() {
+		headSQL = chainHeadForUpdateSQL
 	}
-	if err := q.Where("id = ?", chainHeadID).Take(&head).Error; err != nil {
-		return AuditEvent{}, fmt.Errorf("append audit %s: read chain head: %w", rec.Action, translate(err))
+	if err := s.queryRowSQL(ctx, headSQL, []any{chainHeadID}, &head.LastEventID, &head.LastHash); err != nil {
+		return AuditEvent{}, fmt.Errorf("append audit %s: read chain head: %w", rec.Action, err)
 	}
 	details := "{}"
 	if len(rec.Details) > 0 {
@@ -120,28 +120,37 @@ func (s *Store) AppendAudit(ctx context.Context, actor Actor, rec AuditRecord, a
 		PrevHash: prev,
 	}
 	ev.Hash = ev.computeHash()
-	if err := s.conn(ctx).Create(&ev).Error; err != nil {
-		return AuditEvent{}, fmt.Errorf("append audit %s: %w", rec.Action, translate(err))
+	if _, err := s.execSQL(ctx, insertAuditEventSQL, ev.ID, ev.OccurredAt, ev.Action, ev.ActorType, ev.ActorID,
+		ev.SubjectUserID, ev.ClientID, ev.WorkspaceIDs, ev.Details, ev.IP, ev.UserAgent, ev.PrevHash, ev.Hash); err != nil {
+		return AuditEvent{}, fmt.Errorf("append audit %s: %w", rec.Action, err)
 	}
-	if len(ws) > 0 {
-		rows := make([]AuditEventWorkspace, len(ws))
-		for i, w := range ws {
-			rows[i] = AuditEventWorkspace{WorkspaceID: w, EventID: ev.ID}
-		}
-		if err := s.conn(ctx).Create(&rows).Error; err != nil {
-			return AuditEvent{}, fmt.Errorf("append audit %s: index workspaces: %w", rec.Action, translate(err))
+	for _, w := range ws {
+		if _, err := s.execSQL(ctx, insertAuditWorkspaceSQL, w, ev.ID); err != nil {
+			return AuditEvent{}, fmt.Errorf("append audit %s: index workspaces: %w", rec.Action, err)
 		}
 	}
-	res := s.conn(ctx).Model(&AuditChainHead{}).Where("id = ? AND last_event_id = ?", chainHeadID, head.LastEventID).
-		Updates(map[string]any{"last_event_id": ev.ID, "last_hash": ev.Hash})
-	if err := translate(res.Error); err != nil {
+	n, err := s.execSQL(ctx, moveChainHeadSQL, ev.ID, ev.Hash, chainHeadID, head.LastEventID)
+	if err != nil {
 		return AuditEvent{}, fmt.Errorf("append audit %s: move chain head: %w", rec.Action, err)
 	}
-	if res.RowsAffected != 1 {
+	if n != 1 {
 		return AuditEvent{}, fmt.Errorf("append audit %s: chain head moved concurrently", rec.Action)
 	}
 	return ev, nil
 }
+
+// The statements of AppendAudit. On PostgreSQL the chain head is read FOR
+// UPDATE: concurrent writers queue on it there, where SQLite has one writer.
+var (
+	chainHeadSQL          = hot(`SELECT last_event_id, last_hash FROM audit_chain_heads WHERE id = $1`)
+	chainHeadForUpdateSQL = `SELECT last_event_id, last_hash FROM audit_chain_heads WHERE id = $1 FOR UPDATE`
+	insertAuditEventSQL   = hot(`INSERT INTO audit_events (id, occurred_at, action, actor_type, actor_id, subject_user_id,
+		client_id, workspace_ids, details, ip, user_agent, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`)
+	insertAuditWorkspaceSQL = hot(`INSERT INTO audit_event_workspaces (workspace_id, event_id) VALUES ($1, $2)`)
+	moveChainHeadSQL        = hot(`UPDATE audit_chain_heads SET last_event_id = $1, last_hash = $2
+		WHERE id = $3 AND last_event_id = $4`)
+)
 
 // computeHash is SHA-256 over every field but Hash, each length-prefixed so
 // no two different events can serialise alike.

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -26,9 +27,31 @@ type AuthCode struct {
 	UsedAt        *time.Time
 }
 
+// codeColumns are the columns of an authorization code, in the order of
+// codeFields.
+const codeColumns = `id, hash, client_id, user_id, grant_id, redirect_uri, code_challenge, scopes,
+	workspace_ids, nonce, auth_time, created_at, expires_at, used_at`
+
+var (
+	insertCodeSQL = hot(`INSERT INTO auth_codes (` + codeColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`)
+	codeByHashSQL   = hot(`SELECT ` + codeColumns + ` FROM auth_codes WHERE hash = $1`)
+	markCodeUsedSQL = hot(`UPDATE auth_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL`)
+)
+
 // CreateCode stores an authorization code.
 func (s *Store) CreateCode(ctx context.Context, c *AuthCode) error {
-	if err := translate(s.conn(ctx).Create(c).Error); err != nil {
+	workspaces, err := json.Marshal(nonNilStrings(c.WorkspaceIDs))
+	if err != nil {
+		return fmt.Errorf("store authorization code: %w", err)
+	}
+	c.AuthTime, c.CreatedAt, c.ExpiresAt = c.AuthTime.UTC(), c.CreatedAt.UTC(), c.ExpiresAt.UTC()
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = time.Now().UTC()
+	}
+	if _, err := s.execSQL(ctx, insertCodeSQL, c.ID, c.Hash, c.ClientID, c.UserID, c.GrantID, c.RedirectURI,
+		c.CodeChallenge, c.Scopes, string(workspaces), c.Nonce, c.AuthTime, c.CreatedAt, c.ExpiresAt,
+		utcOrNil(c.UsedAt)); err != nil {
 		return fmt.Errorf("store authorization code: %w", err)
 	}
 	return nil
@@ -37,8 +60,15 @@ func (s *Store) CreateCode(ctx context.Context, c *AuthCode) error {
 // CodeByHash finds a code, used or not.
 func (s *Store) CodeByHash(ctx context.Context, hash []byte) (AuthCode, error) {
 	var c AuthCode
-	if err := translate(s.conn(ctx).Where("hash = ?", hash).Take(&c).Error); err != nil {
+	var workspaces string
+	err := s.queryRowSQL(ctx, codeByHashSQL, []any{hash}, &c.ID, &c.Hash, &c.ClientID, &c.UserID, &c.GrantID,
+		&c.RedirectURI, &c.CodeChallenge, &c.Scopes, &workspaces, &c.Nonce, &c.AuthTime, &c.CreatedAt,
+		&c.ExpiresAt, &c.UsedAt)
+	if err != nil {
 		return AuthCode{}, fmt.Errorf("find authorization code: %w", err)
+	}
+	if err := json.Unmarshal([]byte(workspaces), &c.WorkspaceIDs); err != nil {
+		return AuthCode{}, fmt.Errorf("find authorization code: workspaces: %w", err)
 	}
 	return c, nil
 }
@@ -47,9 +77,17 @@ func (s *Store) CodeByHash(ctx context.Context, hash []byte) (AuthCode, error) {
 // another redemption got there first: the conditional update is what makes
 // redemption exactly-once, on one instance or many.
 func (s *Store) MarkCodeUsed(ctx context.Context, id string, at time.Time) (bool, error) {
-	res := s.conn(ctx).Model(&AuthCode{}).Where("id = ? AND used_at IS NULL", id).Update("used_at", at.UTC())
-	if err := translate(res.Error); err != nil {
+	n, err := s.execSQL(ctx, markCodeUsedSQL, at.UTC(), id)
+	if err != nil {
 		return false, fmt.Errorf("mark authorization code used: %w", err)
 	}
-	return res.RowsAffected == 1, nil
+	return n == 1, nil
+}
+
+// nonNilStrings is ids, or an empty list for nil: stored as [] and not null.
+func nonNilStrings(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }

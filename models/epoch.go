@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // The token epoch lets a process cache what tokens may do without asking the
@@ -80,14 +78,12 @@ func (s *Store) tokensChanged(ctx context.Context) error {
 		// One statement, so that outside a transaction too the counter and
 		// the notification go together; NOTIFY is delivered at commit.
 		var sent int
-		err = s.conn(ctx).Raw(`WITH moved AS (UPDATE token_epoches SET value = value + 1 WHERE id = ? RETURNING value)
-			SELECT count(pg_notify(?, value::text)) FROM moved`, tokenEpochID, epochChannel).Scan(&sent).Error
+		err = s.queryRowSQL(ctx, advanceEpochNotifySQL, []any{tokenEpochID, epochChannel}, &sent)
 	} else {
-		err = s.conn(ctx).Model(&TokenEpoch{}).Where("id = ?", tokenEpochID).
-			UpdateColumn("value", gorm.Expr("value + 1")).Error
+		_, err = s.execSQL(ctx, advanceEpochSQL, tokenEpochID)
 	}
 	if err != nil {
-		return fmt.Errorf("advance token epoch: %w", translate(err))
+		return fmt.Errorf("advance token epoch: %w", err)
 	}
 	if s.tx != nil {
 		s.tx.changed = true
@@ -96,6 +92,12 @@ func (s *Store) tokensChanged(ctx context.Context) error {
 	}
 	return nil
 }
+
+var (
+	advanceEpochSQL       = hot(`UPDATE token_epoches SET value = value + 1 WHERE id = $1`)
+	advanceEpochNotifySQL = hotPostgres(`WITH moved AS (UPDATE token_epoches SET value = value + 1 WHERE id = $1 RETURNING value)
+		SELECT count(pg_notify($2, value::text)) FROM moved`)
+)
 
 func (s *Store) ensureTokenEpoch(ctx context.Context) error {
 	err := s.conn(ctx).Where(TokenEpoch{ID: tokenEpochID}).FirstOrCreate(&TokenEpoch{ID: tokenEpochID}).Error

@@ -44,8 +44,9 @@ type ActiveGrant struct {
 // ErrNotFound.
 func (s *Store) ActiveGrantOf(ctx context.Context, userID, clientID string) (ActiveGrant, error) {
 	var g Grant
-	err := s.conn(ctx).Where("user_id = ? AND client_id = ? AND revoked_at IS NULL", userID, clientID).Take(&g).Error
-	if err := translate(err); err != nil {
+	err := s.queryRowSQL(ctx, activeGrantSQL, []any{userID, clientID},
+		&g.ID, &g.UserID, &g.ClientID, &g.Scopes, &g.CreatedAt, &g.UpdatedAt, &g.RevokedAt, &g.LastUsedAt)
+	if err != nil {
 		return ActiveGrant{}, fmt.Errorf("find grant of %q to %q: %w", userID, clientID, err)
 	}
 	ws, err := s.grantWorkspaceIDs(ctx, g.ID)
@@ -55,11 +56,17 @@ func (s *Store) ActiveGrantOf(ctx context.Context, userID, clientID string) (Act
 	return ActiveGrant{Grant: g, WorkspaceIDs: ws}, nil
 }
 
+var (
+	activeGrantSQL = hot(`SELECT id, user_id, client_id, scopes, created_at, updated_at, revoked_at, last_used_at
+		FROM grants WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL`)
+	grantWorkspaceIDsSQL = hot(`SELECT workspace_id FROM grant_workspaces WHERE grant_id = $1 ORDER BY workspace_id`)
+	touchGrantSQL        = hot(`UPDATE grants SET last_used_at = $1 WHERE id = $2`)
+)
+
 func (s *Store) grantWorkspaceIDs(ctx context.Context, grantID string) ([]string, error) {
-	var ids []string
-	err := s.conn(ctx).Model(&GrantWorkspace{}).Where("grant_id = ?", grantID).Order("workspace_id").Pluck("workspace_id", &ids).Error
+	ids, err := s.queryStringsSQL(ctx, grantWorkspaceIDsSQL, grantID)
 	if err != nil {
-		return nil, fmt.Errorf("list workspaces of grant %q: %w", grantID, translate(err))
+		return nil, fmt.Errorf("list workspaces of grant %q: %w", grantID, err)
 	}
 	return ids, nil
 }
@@ -103,9 +110,8 @@ func (s *Store) PutGrant(ctx context.Context, newID, userID, clientID, scopes st
 
 // TouchGrant records that a grant was used at a time.
 func (s *Store) TouchGrant(ctx context.Context, grantID string, at time.Time) error {
-	err := s.conn(ctx).Model(&Grant{}).Where("id = ?", grantID).Update("last_used_at", at.UTC()).Error
-	if err != nil {
-		return fmt.Errorf("record use of grant %q: %w", grantID, translate(err))
+	if _, err := s.execSQL(ctx, touchGrantSQL, at.UTC(), grantID); err != nil {
+		return fmt.Errorf("record use of grant %q: %w", grantID, err)
 	}
 	return nil
 }

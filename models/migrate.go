@@ -77,8 +77,10 @@ type Migration struct {
 // Migrate brings the schema up to date. It is safe to call from several
 // instances at once, and cheap when there is nothing to do.
 func (s *Store) Migrate(ctx context.Context) error {
-	_, err := s.ApplyMigrations(ctx)
-	return err
+	if _, err := s.ApplyMigrations(ctx); err != nil {
+		return err
+	}
+	return s.prepareHotStatements(ctx)
 }
 
 // ApplyMigrations applies the pending steps in order and returns those this

@@ -79,6 +79,11 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open PostgreSQL database %s: %w", name, err)
 	}
 	s := &Store{db: db.WithContext(ctx), epoch: &epoch{}, clients: newClientCache(), pg: &pgState{config: config}}
+	if s.prepared, err = newPreparedStatements(db); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open PostgreSQL database %s: %w", name, err)
+	}
+	s.writePrepared = s.prepared
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open PostgreSQL database %s: %w", name, err)

@@ -43,6 +43,12 @@ type Store struct {
 	// only: see epoch.go.
 	epoch *epoch
 	tx    *txState
+	// prepared holds the hand-written statements of the pool s reads from
+	// (sqlstmt.go); writePrepared those of the pool write transactions run
+	// on, which a transaction's Store has as prepared. sqlTx is set inside a
+	// transaction: the database/sql transaction under db.
+	prepared, writePrepared *preparedStatements
+	sqlTx                   *sql.Tx
 	// clients is set on the Store that Open returned (not on those of
 	// InTx, which must see their own writes): see client_cache.go.
 	clients *clientCache
@@ -84,6 +90,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	s := &Store{db: readers.WithContext(ctx), writer: writer.WithContext(ctx), epoch: &epoch{},
 		clients: newClientCache(), writes: &sync.Mutex{}}
+	if s.prepared, err = newPreparedStatements(readers); err == nil {
+		s.writePrepared, err = newPreparedStatements(writer)
+	}
+	if err != nil {
+		_ = s.closeConnections()
+		return nil, err
+	}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.closeConnections()
 		return nil, fmt.Errorf("open database %q: %w", dsn, err)
@@ -232,7 +245,11 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		db = s.writer
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, epoch: s.epoch, tx: state})
+		prepared := s.prepared
+		if s.tx == nil {
+			prepared = s.writePrepared
+		}
+		return fn(&Store{db: tx, epoch: s.epoch, tx: state, prepared: prepared, sqlTx: sqlTxOf(tx)})
 	})
 	if err == nil && s.tx == nil && state.changed {
 		s.epoch.local.Add(1)

@@ -51,32 +51,65 @@ type TokenWorkspace struct {
 	Workspace   Workspace `gorm:"constraint:OnDelete:CASCADE"`
 }
 
+// tokenColumns are the columns scanTokenRow reads, in its order.
+const tokenColumns = `id, hash, kind, grant_id, client_id, user_id, family_id, scopes, needs_workspace,
+	auth_time, created_at, expires_at, revoked_at, rotated_at`
+
+// tokenFields are the destinations of tokenColumns in t.
+func tokenFields(t *Token) []any {
+	return []any{&t.ID, &t.Hash, &t.Kind, &t.GrantID, &t.ClientID, &t.UserID, &t.FamilyID, &t.Scopes,
+		&t.NeedsWorkspace, &t.AuthTime, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.RotatedAt}
+}
+
+var (
+	insertTokenSQL = hot(`INSERT INTO tokens (` + tokenColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`)
+	insertTokenWorkspaceSQL = hot(`INSERT INTO token_workspaces (token_id, workspace_id) VALUES ($1, $2)`)
+	tokenByHashSQL          = hot(`SELECT ` + tokenColumns + ` FROM tokens WHERE hash = $1 AND kind = $2`)
+	tokenByAnyHashSQL       = hot(`SELECT ` + tokenColumns + ` FROM tokens WHERE hash = $1`)
+	rotateRefreshSQL        = hot(`UPDATE tokens SET rotated_at = $1
+		WHERE id = $2 AND kind = $3 AND rotated_at IS NULL AND revoked_at IS NULL`)
+	revokeTokenSQL  = hot(`UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`)
+	revokeFamilySQL = hot(`UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL`)
+	// Its own ∩ its grant's.
+	tokenWorkspaceIDsSQL = hot(`SELECT tw.workspace_id FROM token_workspaces tw
+		JOIN grant_workspaces gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = $1
+		WHERE tw.token_id = $2 ORDER BY tw.workspace_id`)
+)
+
 // CreateTokens stores tokens, each issued for the same workspaces.
 func (s *Store) CreateTokens(ctx context.Context, workspaceIDs []string, tokens ...*Token) error {
 	for _, t := range tokens {
-		if err := translate(s.conn(ctx).Omit("Grant").Create(t).Error); err != nil {
+		t.AuthTime, t.CreatedAt, t.ExpiresAt = t.AuthTime.UTC(), t.CreatedAt.UTC(), t.ExpiresAt.UTC()
+		if t.CreatedAt.IsZero() {
+			t.CreatedAt = time.Now().UTC()
+		}
+		if _, err := s.execSQL(ctx, insertTokenSQL, t.ID, t.Hash, t.Kind, t.GrantID, t.ClientID, t.UserID,
+			t.FamilyID, t.Scopes, t.NeedsWorkspace, t.AuthTime, t.CreatedAt, t.ExpiresAt,
+			utcOrNil(t.RevokedAt), utcOrNil(t.RotatedAt)); err != nil {
 			return fmt.Errorf("store %s token: %w", t.Kind, err)
 		}
-	}
-	if len(workspaceIDs) == 0 {
-		return nil
-	}
-	rows := make([]TokenWorkspace, 0, len(tokens)*len(workspaceIDs))
-	for _, t := range tokens {
 		for _, w := range workspaceIDs {
-			rows = append(rows, TokenWorkspace{TokenID: t.ID, WorkspaceID: w})
+			if _, err := s.execSQL(ctx, insertTokenWorkspaceSQL, t.ID, w); err != nil {
+				return fmt.Errorf("store token workspaces: %w", err)
+			}
 		}
 	}
-	if err := translate(s.conn(ctx).Omit("Token", "Workspace").Create(&rows).Error); err != nil {
-		return fmt.Errorf("store token workspaces: %w", err)
-	}
 	return nil
+}
+
+// utcOrNil is t in UTC, or nil (NULL) for none.
+func utcOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
 }
 
 // TokenByHash finds a token of a kind by its hash, whatever its state.
 func (s *Store) TokenByHash(ctx context.Context, kind TokenKind, hash []byte) (Token, error) {
 	var t Token
-	if err := translate(s.conn(ctx).Where("hash = ? AND kind = ?", hash, kind).Take(&t).Error); err != nil {
+	if err := s.queryRowSQL(ctx, tokenByHashSQL, []any{hash, kind}, tokenFields(&t)...); err != nil {
 		return Token{}, fmt.Errorf("find %s token: %w", kind, err)
 	}
 	return t, nil
@@ -85,7 +118,7 @@ func (s *Store) TokenByHash(ctx context.Context, kind TokenKind, hash []byte) (T
 // TokenByAnyHash finds a token of either kind by its hash.
 func (s *Store) TokenByAnyHash(ctx context.Context, hash []byte) (Token, error) {
 	var t Token
-	if err := translate(s.conn(ctx).Where("hash = ?", hash).Take(&t).Error); err != nil {
+	if err := s.queryRowSQL(ctx, tokenByAnyHashSQL, []any{hash}, tokenFields(&t)...); err != nil {
 		return Token{}, fmt.Errorf("find token: %w", err)
 	}
 	return t, nil
@@ -94,13 +127,11 @@ func (s *Store) TokenByAnyHash(ctx context.Context, hash []byte) (Token, error) 
 // MarkRefreshRotated marks a live refresh token as exchanged if nobody has
 // yet; false means it was already rotated or revoked (reuse, or a lost race).
 func (s *Store) MarkRefreshRotated(ctx context.Context, id string, at time.Time) (bool, error) {
-	res := s.conn(ctx).Model(&Token{}).
-		Where("id = ? AND kind = ? AND rotated_at IS NULL AND revoked_at IS NULL", id, RefreshToken).
-		Update("rotated_at", at.UTC())
-	if err := translate(res.Error); err != nil {
+	n, err := s.execSQL(ctx, rotateRefreshSQL, at.UTC(), id, RefreshToken)
+	if err != nil {
 		return false, fmt.Errorf("rotate refresh token: %w", err)
 	}
-	return res.RowsAffected == 1, nil
+	return n == 1, nil
 }
 
 // RevokeToken revokes one token; it reports how many rows changed (0 when
@@ -109,11 +140,11 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) (int64
 	if err := s.tokensChanged(ctx); err != nil {
 		return 0, err
 	}
-	res := s.conn(ctx).Model(&Token{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", at.UTC())
-	if err := translate(res.Error); err != nil {
+	n, err := s.execSQL(ctx, revokeTokenSQL, at.UTC(), id)
+	if err != nil {
 		return 0, fmt.Errorf("revoke token: %w", err)
 	}
-	return res.RowsAffected, nil
+	return n, nil
 }
 
 // RevokeFamily revokes, in one statement, every live token descended from
@@ -122,11 +153,11 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time)
 	if err := s.tokensChanged(ctx); err != nil {
 		return 0, err
 	}
-	res := s.conn(ctx).Model(&Token{}).Where("family_id = ? AND revoked_at IS NULL", familyID).Update("revoked_at", at.UTC())
-	if err := translate(res.Error); err != nil {
+	n, err := s.execSQL(ctx, revokeFamilySQL, at.UTC(), familyID)
+	if err != nil {
 		return 0, fmt.Errorf("revoke token family %q: %w", familyID, err)
 	}
-	return res.RowsAffected, nil
+	return n, nil
 }
 
 // TokenAccess is what a live token can do right now: its own scopes ∩ its
@@ -164,14 +195,9 @@ func (s *Store) ActiveTokenByHash(ctx context.Context, hash []byte, now time.Tim
 // TokenWorkspaceIDs returns the workspaces a token reaches now: its own ∩
 // its grant's.
 func (s *Store) TokenWorkspaceIDs(ctx context.Context, tokenID, grantID string) ([]string, error) {
-	ids := []string{}
-	err := s.conn(ctx).Table("token_workspaces").
-		Joins("JOIN grant_workspaces ON grant_workspaces.workspace_id = token_workspaces.workspace_id AND grant_workspaces.grant_id = ?", grantID).
-		Where("token_workspaces.token_id = ?", tokenID).
-		Order("token_workspaces.workspace_id").
-		Pluck("token_workspaces.workspace_id", &ids).Error
+	ids, err := s.queryStringsSQL(ctx, tokenWorkspaceIDsSQL, grantID, tokenID)
 	if err != nil {
-		return nil, fmt.Errorf("find workspaces of token: %w", translate(err))
+		return nil, fmt.Errorf("find workspaces of token: %w", err)
 	}
 	return ids, nil
 }
