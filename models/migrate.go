@@ -63,6 +63,14 @@ func migrations() []migration {
 		{3, "index audit events by actor", func(ctx context.Context, tx *Store) error {
 			return tx.conn(ctx).Exec("CREATE INDEX IF NOT EXISTS idx_audit_events_actor_id ON audit_events (actor_id)").Error
 		}},
+		{4, "drop the token indexes by user and by client (found through grants)", func(ctx context.Context, tx *Store) error {
+			for _, index := range []string{"idx_tokens_user_id", "idx_tokens_client_id"} {
+				if err := tx.conn(ctx).Exec("DROP INDEX IF EXISTS " + index).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 	}
 }
 

@@ -19,15 +19,17 @@ const (
 // found by it through a unique index. FamilyID is the authorization code the
 // token descends from: code replay and refresh-token reuse revoke a family.
 type Token struct {
-	ID       string    `gorm:"primaryKey;size:36"`
-	Hash     []byte    `gorm:"size:32;not null;uniqueIndex"`
-	Kind     TokenKind `gorm:"size:8;not null"`
-	GrantID  string    `gorm:"size:36;not null;index"`
-	Grant    Grant     `gorm:"constraint:OnDelete:CASCADE"`
-	ClientID string    `gorm:"size:64;not null;index"`
-	UserID   string    `gorm:"size:36;not null;index"`
-	FamilyID string    `gorm:"size:36;not null;index"`
-	Scopes   string    `gorm:"size:4096;not null"`
+	ID      string    `gorm:"primaryKey;size:36"`
+	Hash    []byte    `gorm:"size:32;not null;uniqueIndex"`
+	Kind    TokenKind `gorm:"size:8;not null"`
+	GrantID string    `gorm:"size:36;not null;index"`
+	Grant   Grant     `gorm:"constraint:OnDelete:CASCADE"`
+	// A client's tokens are found through its grants, and a user's too:
+	// each index on this table is one more page written per token issued.
+	ClientID string `gorm:"size:64;not null"`
+	UserID   string `gorm:"size:36;not null"`
+	FamilyID string `gorm:"size:36;not null;index"`
+	Scopes   string `gorm:"size:4096;not null"`
 	// NeedsWorkspace is set when the token's scopes act in workspaces: such
 	// a token is revoked outright when it has no workspace left.
 	NeedsWorkspace bool `gorm:"not null;default:false"`

@@ -48,4 +48,7 @@ func (e *Engine) Issuer() string { return e.issuer }
 // Catalog is the scope catalog the engine validates against.
 func (e *Engine) Catalog() *models.Catalog { return e.catalog }
 
-func newID() string { return uuid.NewString() }
+// newID is a time-ordered UUID (version 7): rows inserted one after another
+// land on the same page of the id index, so an insert dirties fewer pages
+// than with random ids.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
