@@ -104,7 +104,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, workspaceID, id string, at tim
 
 // TouchAPIKey records that a key was used at the given time.
 func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
-	err := s.conn(ctx).Model(&APIKey{}).Where("id = ?", id).Update("last_used_at", at.UTC()).Error
+	err := s.writeConn(ctx).Model(&APIKey{}).Where("id = ?", id).Update("last_used_at", at.UTC()).Error
 	if err != nil {
 		return fmt.Errorf("record use of API key %q: %w", id, translate(err))
 	}

@@ -28,7 +28,7 @@ type PendingAuthorization struct {
 
 // CreatePending stores a pending authorization.
 func (s *Store) CreatePending(ctx context.Context, p *PendingAuthorization) error {
-	if err := translate(s.conn(ctx).Omit("User", "Client").Create(p).Error); err != nil {
+	if err := translate(s.writeConn(ctx).Omit("User", "Client").Create(p).Error); err != nil {
 		return fmt.Errorf("store pending authorization: %w", err)
 	}
 	return nil
@@ -49,7 +49,7 @@ func (s *Store) PendingOf(ctx context.Context, id, userID string, now time.Time)
 // already gone (a second submit of the same form) it is ErrNotFound, so a
 // decision is taken once.
 func (s *Store) DeletePending(ctx context.Context, id, userID string) error {
-	res := s.conn(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&PendingAuthorization{})
+	res := s.writeConn(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&PendingAuthorization{})
 	if err := translate(res.Error); err != nil {
 		return fmt.Errorf("delete pending authorization: %w", err)
 	}

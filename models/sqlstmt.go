@@ -138,9 +138,14 @@ func (s *Store) prepareHotStatements(ctx context.Context) error {
 }
 
 // execSQL runs a prepared statement that returns no rows and reports how
-// many rows it changed.
+// many rows it changed. Outside a transaction it runs on the write pool (see
+// writeConn).
 func (s *Store) execSQL(ctx context.Context, query string, args ...any) (int64, error) {
-	st, err := s.stmt(ctx, query)
+	prepared := s.prepared
+	if s.tx == nil {
+		prepared = s.writePrepared
+	}
+	st, err := prepared.get(ctx, query, s.sqlTx)
 	if err != nil {
 		return 0, err
 	}

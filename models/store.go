@@ -262,6 +262,17 @@ func (s *Store) conn(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx)
 }
 
+// writeConn is the handle for a write made outside a transaction by a
+// request path: on SQLite the write connection, so that writes never queue
+// on SQLite's lock (whose busy handler sleeps) nor empty the write
+// connection's page cache.
+func (s *Store) writeConn(ctx context.Context) *gorm.DB {
+	if s.tx == nil && s.writer != nil {
+		return s.writer.WithContext(ctx)
+	}
+	return s.conn(ctx)
+}
+
 // translate maps driver errors onto the store's own errors, keeping the
 // original in the chain for logs.
 func translate(err error) error {
