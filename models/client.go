@@ -68,7 +68,7 @@ func (s *Store) SetClientRedirectURIs(ctx context.Context, id string, uris []str
 func (s *Store) ClientByID(ctx context.Context, id string) (Client, error) {
 	var epoch uint64
 	if s.clients != nil {
-		epoch = s.TokenEpoch()
+		epoch = s.epoch.clients.Load()
 		if c, ok := s.clients.get(id, epoch); ok {
 			return c, nil
 		}
@@ -84,9 +84,18 @@ func (s *Store) ClientByID(ctx context.Context, id string) (Client, error) {
 }
 
 // clientChanged is called by every change to a stored client: it moves the
-// token epoch, which both the bearer caches and the client cache follow.
+// token epoch (so other processes see it) and this process's client epoch,
+// which the client cache follows, when the change commits.
 func (s *Store) clientChanged(ctx context.Context) error {
-	return s.tokensChanged(ctx)
+	if err := s.tokensChanged(ctx); err != nil {
+		return err
+	}
+	if s.tx != nil {
+		s.tx.clientsChanged = true
+	} else {
+		s.epoch.clients.Add(1)
+	}
+	return nil
 }
 
 // DisableClient switches a client off at the given time. Disabling a client

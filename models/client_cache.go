@@ -11,11 +11,12 @@ const clientCacheSize = 10_000
 
 // clientCache remembers clients by id for the Store that Open returned, so
 // that authenticating a client on every token, introspection and revocation
-// request costs no query. An entry is used only at the token epoch it was
-// read at, and every change to a client moves that epoch in the same
-// transaction (see clientChanged), so a rotated secret or a disabled client
-// is seen by this process's next request and by other processes within
-// EpochPollEvery, like any other loss of power.
+// request costs no query. An entry is used only at the client epoch it was
+// read at (epoch.go): every change to a client moves it when it commits (see
+// clientChanged), and so does every change seen from another process, so a
+// rotated secret or a disabled client is seen by this process's next
+// request and by other processes within EpochPollEvery, like any other loss
+// of power. This process's own token revocations leave it alone.
 type clientCache struct {
 	mu      sync.RWMutex
 	entries map[string]cachedClient

@@ -139,3 +139,35 @@ func TestClientCacheSeesOtherProcessesChanges(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Revoking tokens, the commonest change, leaves the client cache alone:
+// a client row changed behind the store's back stays unseen. (A store also
+// receives its own changes back from the poller, and on PostgreSQL as
+// notifications; it cannot tell them from other processes', so those empty
+// the client cache: the poller is stopped here, and PostgreSQL skipped.)
+func TestClientCacheSurvivesTokenRevocations(t *testing.T) {
+	storetest.SkipOnPostgres(t, "the store's own notification moves the client epoch")
+	ctx := context.Background()
+	s := storetest.Open(t)
+	s.StopEpochPollerForTest()
+	c := newClient(t, s, "app")
+	if _, err := s.ClientByID(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ExecForTest("UPDATE clients SET name = 'Behind the back' WHERE id = 'app'"); err != nil {
+		t.Fatal(err)
+	}
+	before := s.TokenEpoch()
+	if err := s.InTx(ctx, func(tx *models.Store) error {
+		_, err := tx.RevokeFamily(ctx, "no-such-family", time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s.TokenEpoch() == before {
+		t.Fatal("a revocation did not move the token epoch")
+	}
+	if got, _ := s.ClientByID(ctx, c.ID); got.Name != c.Name {
+		t.Fatalf("after a revocation ClientByID name = %q, want the cached %q", got.Name, c.Name)
+	}
+}

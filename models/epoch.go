@@ -51,7 +51,14 @@ func (TokenEpoch) TableName() string { return "token_epoches" }
 
 // epoch is shared by a Store and the Stores of its transactions.
 type epoch struct {
-	local    atomic.Uint64
+	local atomic.Uint64
+	// clients is the client cache's epoch: it moves with the changes this
+	// process makes to clients and with every change to the counter row it
+	// observes (another process's, which may be to a client, or its own
+	// coming back through the poller or a notification), but not when this
+	// process's own revocations commit, so that revoking tokens does not
+	// empty the cache on every request.
+	clients  atomic.Uint64
 	seen     atomic.Int64
 	stop     chan struct{}
 	done     chan struct{}
@@ -60,7 +67,7 @@ type epoch struct {
 
 // txState is one transaction's record of whether it changed token power.
 type txState struct {
-	changed bool
+	changed, clientsChanged bool
 }
 
 // TokenEpoch is the current epoch. It only ever grows.
@@ -98,6 +105,13 @@ var (
 	advanceEpochNotifySQL = hotPostgres(`WITH moved AS (UPDATE token_epoches SET value = value + 1 WHERE id = $1 RETURNING value)
 		SELECT count(pg_notify($2, value::text)) FROM moved`)
 )
+
+// moveAll moves the token epoch and the client epoch, for a change whose
+// kind is unknown (another process's).
+func (e *epoch) moveAll() {
+	e.local.Add(1)
+	e.clients.Add(1)
+}
 
 func (s *Store) ensureTokenEpoch(ctx context.Context) error {
 	err := s.conn(ctx).Where(TokenEpoch{ID: tokenEpochID}).FirstOrCreate(&TokenEpoch{ID: tokenEpochID}).Error
@@ -145,7 +159,7 @@ func (s *Store) pollEpoch(ctx context.Context) {
 // costs at most an extra cache miss.
 func (e *epoch) observe(value int64) {
 	if old := e.seen.Swap(value); old != value {
-		e.local.Add(1)
+		e.moveAll()
 	}
 }
 

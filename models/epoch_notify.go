@@ -141,7 +141,7 @@ func (s *Store) notified(payload string) {
 	v, err := strconv.ParseInt(payload, 10, 64)
 	if err != nil {
 		// Not ours to understand, but it came on our channel: be safe.
-		s.epoch.local.Add(1)
+		s.epoch.moveAll()
 		return
 	}
 	s.epoch.observe(v)

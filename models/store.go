@@ -254,6 +254,9 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if err == nil && s.tx == nil && state.changed {
 		s.epoch.local.Add(1)
 	}
+	if err == nil && s.tx == nil && state.clientsChanged {
+		s.epoch.clients.Add(1)
+	}
 	return err
 }
 
