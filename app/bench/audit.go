@@ -101,8 +101,7 @@ func (d *driver) auditPhase(ctx context.Context, dir string) error {
 		func(ctx context.Context, t *target) error {
 			rows, err := runAudit(ctx, t, w)
 			for _, r := range rows {
-				d.report.Rows = append(d.report.Rows, r)
-				d.progressRow(r)
+				d.addRow(r)
 			}
 			return err
 		})

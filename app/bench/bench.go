@@ -28,8 +28,9 @@ import (
 // DefaultDuration is how long each workload is timed.
 const DefaultDuration = 5 * time.Second
 
-// DefaultCascadeSizes are the token counts the cascade workload times.
-func DefaultCascadeSizes() []int { return []int{1_000, 100_000} }
+// DefaultCascadeSizes are the token counts the cascade workload times: 1×,
+// 10× and 100×.
+func DefaultCascadeSizes() []int { return []int{1_000, 10_000, 100_000} }
 
 // Options configure a run.
 type Options struct {
@@ -60,6 +61,10 @@ type Options struct {
 	// AuditEvents is how many audit events the audit workload seeds
 	// (DefaultAuditEvents when 0).
 	AuditEvents int
+	// GrowthSizes are how many codes, tokens and audit events each
+	// database of the growth workload stores (DefaultGrowthSizes when
+	// empty); 0 is the empty database the others are compared with.
+	GrowthSizes []int
 	// Dir keeps the databases and server logs; empty uses a temporary
 	// directory removed afterwards.
 	Dir string
@@ -107,8 +112,9 @@ type driver struct {
 }
 
 // Run seeds, starts and drives the servers and returns what it measured.
-// The cascade runs against a server of its own, on its own database, so
-// that its 100,000 tokens do not weigh on the other workloads.
+// The cascade, audit and growth workloads run against servers of their
+// own, on their own databases, so that their data do not weigh on the
+// other workloads.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	selected, err := Select(o.Only)
 	if err != nil {
@@ -123,9 +129,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.AuditEvents <= 0 {
 		o.AuditEvents = DefaultAuditEvents
 	}
+	if len(o.GrowthSizes) == 0 {
+		o.GrowthSizes = DefaultGrowthSizes()
+	}
 	switch {
 	case o.URL != "" && o.ProfileDir != "":
 		return nil, errors.New("bench: --profile needs a server the bench starts (not --url): run yours with --pprof and fetch profiles from it")
+	case o.URL != "" && selected[Growth]:
+		return nil, errors.New("bench: growth compares fresh databases of its own, so it needs servers the bench starts (not --url)")
 	case o.URL != "" && o.DB == "":
 		return nil, errors.New("bench: a running server's database is needed to seed it (--db with --url)")
 	case o.URL == "" && o.Exe == "":
@@ -156,7 +167,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
 
-	main := slices.ContainsFunc(Workloads(), func(n string) bool { return n != Cascade && n != Audit && selected[n] })
+	main := slices.ContainsFunc(Workloads(), func(n string) bool { return !slices.Contains(ownPhase, n) && selected[n] })
 	if main {
 		var w *mainWorld
 		err := d.phase(ctx, "main", dir,
@@ -181,8 +192,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				d.progressf("cascade: %v tokens over %d workspaces", o.CascadeSizes, cascadeWorkspaces)
 				rows, err := runCascade(ctx, t, w)
 				for _, r := range rows {
-					d.report.Rows = append(d.report.Rows, r)
-					d.progressRow(r)
+					d.addRow(r)
 				}
 				return err
 			})
@@ -192,6 +202,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if selected[Audit] {
 		if err := d.auditPhase(ctx, dir); err != nil {
+			return d.report, err
+		}
+	}
+	if selected[Growth] {
+		if err := d.growthPhases(ctx, dir); err != nil {
 			return d.report, err
 		}
 	}
@@ -247,9 +262,9 @@ func (d *driver) phase(ctx context.Context, name, dir string,
 	if err := s.close(); err != nil {
 		return err
 	}
-	d.progressf("%s: seeded %s in %.1f s", name, db, time.Since(began).Seconds())
+	srv := Server{Name: name, Seed: time.Since(began)}
+	d.progressf("%s: seeded %s in %s", name, db, formatDuration(srv.Seed))
 
-	srv := Server{Name: name}
 	t := &target{base: strings.TrimSuffix(d.o.URL, "/"), pid: d.o.ServerPID}
 	var c *child
 	if d.o.URL == "" {
@@ -344,28 +359,6 @@ func (d *driver) mainWorkloads(ctx context.Context, t *target, w *mainWorld) err
 	return nil
 }
 
-// measure times one workload and adds its row.
-func (d *driver) measure(ctx context.Context, t *target, workload, name string, ops []op) {
-	profiled := d.profile(ctx, t, fmt.Sprintf("%s-c%d", workload, len(ops)))
-	res := closedLoop(ctx, ops, d.o.Duration, maxOps(d.o.Duration), warmUpOps, t.pid)
-	if err := profiled(); err != nil {
-		d.note(err.Error())
-	}
-	row := Row{
-		Workload: workload, Name: name, Concurrency: len(ops), Ops: res.ops, Errors: res.errors,
-		Elapsed: res.elapsed, Latency: res.latency, RSS: res.usage.peakRSS, ErrorSamples: res.samples,
-		ServerCPU: res.usage.serverCPU, DriverCPU: res.usage.driverCPU, OtherCPU: res.usage.otherCPU,
-	}
-	if res.elapsed > 0 {
-		row.OpsPerSec = float64(res.ops) / res.elapsed.Seconds()
-	}
-	if res.usedUp {
-		row.Note = fmt.Sprintf("token pool used up after %.1f s", res.elapsed.Seconds())
-	}
-	d.report.Rows = append(d.report.Rows, row)
-	d.progressRow(row)
-}
-
 // busyMachineShare is the share of a core other processes may use during a
 // workload before the report warns that the machine was shared.
 const busyMachineShare = 0.15
@@ -402,7 +395,7 @@ func (d *driver) progressRow(r Row) {
 	if r.OneShot {
 		rate = strconv.Itoa(r.Ops) + " timed"
 	}
-	d.progressf("%-34s c=%-2d %s, p50 %s, p99 %s, %d errors, CPU server %s driver %s other %s", r.Name, r.Concurrency, rate,
+	d.progressf("%-44s c=%-2d %s, p50 %s, p99 %s, %d errors, CPU server %s driver %s other %s", r.Name, r.Concurrency, rate,
 		formatMS(r.Latency.P50), formatMS(r.Latency.P99), r.Errors, formatCores(r.ServerCPU), formatCores(r.DriverCPU), formatCores(r.OtherCPU))
 	for _, e := range r.ErrorSamples {
 		d.progressf("    error: %s", e)

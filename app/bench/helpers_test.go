@@ -34,8 +34,8 @@ func TestBasicAuthEncodesBothParts(t *testing.T) {
 
 func TestSelect(t *testing.T) {
 	all, err := Select(nil)
-	if err != nil || len(all) != len(Workloads())-1 || all[Audit] {
-		t.Errorf("Select(nil) = %v, %v; want every workload but audit", all, err)
+	if err != nil || len(all) != len(Workloads())-2 || all[Audit] || all[Growth] {
+		t.Errorf("Select(nil) = %v, %v; want every workload but audit and growth", all, err)
 	}
 	some, err := Select(strings.Split("flow, resource,", ","))
 	if err != nil || len(some) != 2 || !some[Flow] || !some[Resource] {

@@ -35,9 +35,13 @@ type Machine struct {
 
 // Server is one server the workloads ran against.
 type Server struct {
-	// Name is "main" (every workload but the cascade) or "cascade".
+	// Name is the phase's: "main" (every workload but those below),
+	// "cascade", "audit", or "growth-SIZE" (one per growth size).
 	Name string
 	URL  string
+	// Seed is how long seeding its database took, from opening it to
+	// closing it.
+	Seed time.Duration
 	// PID is the server's process id, 0 when it is not known.
 	PID int
 	// Child is true when the bench started the server itself.
@@ -61,7 +65,10 @@ type Row struct {
 	Name        string
 	Concurrency int
 	// Tokens is how many live tokens the cascade's grant held.
-	Tokens    int
+	Tokens int
+	// Stored is how many codes, tokens and audit events (each) the growth
+	// workload's database held beside the flow's own rows.
+	Stored    int
 	Ops       int
 	Errors    int
 	Elapsed   time.Duration
@@ -92,6 +99,7 @@ func (r Row) MarshalJSON() ([]byte, error) {
 		Name         string   `json:"name"`
 		Concurrency  int      `json:"concurrency"`
 		Tokens       int      `json:"tokens,omitempty"`
+		Stored       *int     `json:"stored,omitempty"`
 		Ops          int      `json:"ops"`
 		Errors       int      `json:"errors"`
 		ElapsedS     float64  `json:"elapsed_s"`
@@ -108,7 +116,7 @@ func (r Row) MarshalJSON() ([]byte, error) {
 		Note         string   `json:"note,omitempty"`
 		ErrorSamples []string `json:"error_samples,omitempty"`
 	}{
-		Workload: r.Workload, Name: r.Name, Concurrency: r.Concurrency, Tokens: r.Tokens,
+		Workload: r.Workload, Name: r.Name, Concurrency: r.Concurrency, Tokens: r.Tokens, Stored: r.stored(),
 		Ops: r.Ops, Errors: r.Errors, ElapsedS: r.Elapsed.Seconds(), OpsPerSec: r.throughput(),
 		P50: ms(r.Latency.P50), P90: ms(r.Latency.P90), P99: ms(r.Latency.P99), Max: ms(r.Latency.Max), Mean: ms(r.Latency.Mean),
 		RSS: r.RSS, ServerCPU: known(r.ServerCPU), DriverCPU: known(r.DriverCPU), OtherCPU: known(r.OtherCPU), Note: r.Note, ErrorSamples: r.ErrorSamples,
@@ -123,6 +131,16 @@ func known(v float64) *float64 {
 	return &v
 }
 
+// stored is the growth row's data size, nil for other rows: 0 is the empty
+// database, not an unknown.
+func (r Row) stored() *int {
+	if r.Workload != Growth {
+		return nil
+	}
+	n := r.Stored
+	return &n
+}
+
 func (r Row) throughput() *float64 {
 	if r.OneShot {
 		return nil
@@ -131,18 +149,19 @@ func (r Row) throughput() *float64 {
 	return &v
 }
 
-// MarshalJSON writes the start-up time in milliseconds.
+// MarshalJSON writes the seeding and start-up times in milliseconds.
 func (s Server) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Name      string  `json:"name"`
 		URL       string  `json:"url"`
 		PID       int     `json:"pid,omitempty"`
 		Child     bool    `json:"child"`
+		SeedMS    float64 `json:"seed_ms,omitempty"`
 		StartupMS float64 `json:"startup_ms,omitempty"`
 		IdleRSS   int64   `json:"idle_rss_bytes,omitempty"`
 		PeakRSS   int64   `json:"peak_rss_bytes,omitempty"`
 		ErrorLogs int     `json:"error_logs"`
-	}{s.Name, s.URL, s.PID, s.Child, ms(s.Startup), s.IdleRSS, s.PeakRSS, s.ErrorLogs})
+	}{s.Name, s.URL, s.PID, s.Child, ms(s.Seed), ms(s.Startup), s.IdleRSS, s.PeakRSS, s.ErrorLogs})
 }
 
 // MarshalJSON writes the report with the per-workload duration in seconds.
@@ -181,6 +200,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(&b, ", pid %d", s.PID)
 		}
 		b.WriteString("):")
+		if s.Seed > 0 {
+			fmt.Fprintf(&b, " seeded in %s;", formatDuration(s.Seed))
+		}
 		if s.Child {
 			fmt.Fprintf(&b, " ready %s after exec;", formatMS(s.Startup))
 		}
@@ -240,6 +262,15 @@ func formatMS(d time.Duration) string {
 		return strconv.FormatFloat(v, 'f', 1, 64) + " ms"
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64) + " ms"
+}
+
+// formatDuration shows a duration of a second or more in seconds with one
+// decimal, a shorter one as formatMS does.
+func formatDuration(d time.Duration) string {
+	if d < time.Second {
+		return formatMS(d)
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
 }
 
 // formatRate shows operations per second: whole numbers with thousands

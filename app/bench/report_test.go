@@ -13,7 +13,9 @@ func sampleReport() *Report {
 		Duration: 5 * time.Second,
 		Machine:  Machine{CPUs: 2, GoVersion: "go1.26", OS: "linux", Arch: "amd64", Pinned: true, DriverProcs: 1},
 		Servers: []Server{{Name: "main", URL: "http://127.0.0.1:4000", PID: 42, Child: true,
-			Startup: 41500 * time.Microsecond, IdleRSS: 18 << 20, PeakRSS: 40 << 20}},
+			Startup: 41500 * time.Microsecond, IdleRSS: 18 << 20, PeakRSS: 40 << 20},
+			{Name: "growth-100k", URL: "http://127.0.0.1:4001", PID: 43, Child: true, Seed: 12340 * time.Millisecond,
+				Startup: 12 * time.Millisecond, IdleRSS: 20 << 20, PeakRSS: 45 << 20}},
 		Rows: []Row{
 			{Workload: Baseline, Name: "baseline (GET /healthz)", Concurrency: 16, Ops: 250_000, Elapsed: 5 * time.Second,
 				OpsPerSec: 50_000.4, Latency: Latency{P50: 310 * time.Microsecond, P99: 1200 * time.Microsecond},
@@ -25,6 +27,11 @@ func sampleReport() *Report {
 				Elapsed: 210 * time.Millisecond, OpsPerSec: 4.76, OneShot: true,
 				Latency:   Latency{P50: 210 * time.Millisecond, P99: 210 * time.Millisecond},
 				ServerCPU: -1, DriverCPU: -1, OtherCPU: -1, Note: "600 token checks, 0 wrong"},
+			{Workload: Growth, Name: "flow c1 (empty database)", Concurrency: 1, Ops: 2000, Elapsed: 5 * time.Second,
+				OpsPerSec: 400, Latency: Latency{P50: 2 * time.Millisecond, P99: 8 * time.Millisecond}, ServerCPU: 0.9, DriverCPU: 0.3, OtherCPU: 0},
+			{Workload: Growth, Name: "flow c1 (+100k codes, tokens, audit events)", Stored: 100_000, Concurrency: 1, Ops: 1940,
+				Elapsed: 5 * time.Second, OpsPerSec: 388, Latency: Latency{P50: 2100 * time.Microsecond, P99: 8500 * time.Microsecond},
+				ServerCPU: 0.9, DriverCPU: 0.3, OtherCPU: 0, Note: "-3.0% vs empty"},
 		},
 		Notes: []string{"something to know"},
 	}
@@ -44,6 +51,8 @@ func TestWriteTable(t *testing.T) {
 		{1, []string{"baseline (GET /healthz)", "16", "250,000", "50,000", "0.31 ms", "1.20 ms", "30.0 MiB", "100%/62%/1%"}},
 		{2, []string{"flow", "8", "5,000", "1,000", "7.00 ms", "123.5 ms", " 2 ", "-/-/-"}},
 		{3, []string{"cascade revoke-app 100k", "210.0 ms", "600 token checks, 0 wrong"}},
+		{4, []string{"flow c1 (empty database)", " 1 ", "2,000", "400", "2.00 ms", "8.00 ms"}},
+		{5, []string{"flow c1 (+100k codes, tokens, audit events)", "1,940", "388", "2.10 ms", "8.50 ms", "90%/30%/0%  -3.0% vs empty"}},
 	} {
 		for _, w := range tt.want {
 			if !strings.Contains(lines[tt.line], w) {
@@ -53,7 +62,7 @@ func TestWriteTable(t *testing.T) {
 	}
 	// The columns line up: every row's p99 ends where the header's does.
 	end := strings.Index(lines[0], "p99") + len("p99")
-	for i := 1; i <= 3; i++ {
+	for i := 1; i <= 5; i++ {
 		if !strings.HasSuffix(lines[i][:end], " ms") {
 			t.Errorf("line %d: p99 column does not end at %d: %q", i, end, lines[i])
 		}
@@ -64,6 +73,7 @@ func TestWriteTable(t *testing.T) {
 	}
 	for _, w := range []string{
 		"server main (http://127.0.0.1:4000, pid 42): ready 41.50 ms after exec; RSS idle 18.0 MiB, peak 40.0 MiB",
+		"server growth-100k (http://127.0.0.1:4001, pid 43): seeded in 12.3 s; ready 12.00 ms after exec;",
 		"server pinned to CPU 0 and driver to CPU 1",
 		"note: something to know",
 	} {
@@ -86,8 +96,18 @@ func TestReportJSON(t *testing.T) {
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatalf("%v in %s", err, raw)
 	}
-	if got.DurationS != 5 || len(got.Workloads) != 3 || got.Servers[0]["startup_ms"] != 41.5 {
+	if got.DurationS != 5 || len(got.Workloads) != 5 || got.Servers[0]["startup_ms"] != 41.5 {
 		t.Fatalf("report JSON = %s", raw)
+	}
+	if _, ok := got.Servers[0]["seed_ms"]; ok || got.Servers[1]["seed_ms"] != 12340.0 {
+		t.Errorf("servers' seed_ms = %v, %v; want none (unknown) and 12340", got.Servers[0]["seed_ms"], got.Servers[1]["seed_ms"])
+	}
+	// A growth row says how much its database stored, the empty one too;
+	// other rows say nothing.
+	for i, want := range []any{nil, nil, nil, 0.0, 100000.0} {
+		if stored := got.Workloads[i]["stored"]; stored != want {
+			t.Errorf("row %d stored = %v, want %v", i, stored, want)
+		}
 	}
 	base, flow, cascade := got.Workloads[0], got.Workloads[1], got.Workloads[2]
 	for key, want := range map[string]any{"p50_ms": 0.31, "p99_ms": 1.2, "ops_per_sec": 50000.4, "server_cpu_cores": 1.0, "errors": 0.0} {
@@ -120,6 +140,9 @@ var formatTests = []struct {
 	{formatMS(250 * time.Microsecond), "0.25 ms"},
 	{formatMS(99990 * time.Microsecond), "99.99 ms"},
 	{formatMS(250 * time.Millisecond), "250.0 ms"},
+	{formatDuration(25310 * time.Microsecond), "25.31 ms"},
+	{formatDuration(time.Second), "1.0 s"},
+	{formatDuration(12340 * time.Millisecond), "12.3 s"},
 	{formatBytes(0), "-"},
 	{formatBytes(40 << 20), "40.0 MiB"},
 	{formatCores(-1), "-"},

@@ -65,6 +65,11 @@ func openSeeder(ctx context.Context, path string, catalog *models.Catalog, tag s
 		_ = store.Close()
 		return nil, fmt.Errorf("database %q: %w", path, err)
 	}
+	return newSeeder(store, catalog, tag), nil
+}
+
+// newSeeder seeds an open, migrated store.
+func newSeeder(store *models.Store, catalog *models.Catalog, tag string) *seeder {
 	return &seeder{
 		store:    store,
 		catalog:  catalog,
@@ -72,7 +77,7 @@ func openSeeder(ctx context.Context, path string, catalog *models.Catalog, tag s
 		clients:  clients.NewRegistry(store, catalog, rand.Reader, time.Now),
 		tag:      tag,
 		now:      time.Now().UTC(),
-	}, nil
+	}
 }
 
 // close closes the store; the last connection to close checkpoints the
@@ -132,12 +137,7 @@ func (s *seeder) grantTokens(ctx context.Context, u benchUser, clientID, scopes 
 	if err != nil {
 		return nil, fmt.Errorf("seed grant: %w", err)
 	}
-	needsWorkspace := false
-	for _, name := range strings.Fields(scopes) {
-		if sc, ok := s.catalog.Lookup(name); ok && sc.Workspace {
-			needsWorkspace = true
-		}
-	}
+	needsWorkspace := s.needsWorkspace(scopes)
 	plains := make([]string, n)
 	tokens := make([]models.Token, n)
 	var reached []models.TokenWorkspace
@@ -161,6 +161,17 @@ func (s *seeder) grantTokens(ctx context.Context, u benchUser, clientID, scopes 
 		return nil, fmt.Errorf("seed %d tokens: %w", n, err)
 	}
 	return plains, nil
+}
+
+// needsWorkspace tells whether tokens of these scopes (space-separated)
+// act in workspaces, as the server decides it.
+func (s *seeder) needsWorkspace(scopes string) bool {
+	for _, name := range strings.Fields(scopes) {
+		if sc, ok := s.catalog.Lookup(name); ok && sc.Workspace {
+			return true
+		}
+	}
+	return false
 }
 
 // firstWorkspace is the reach of every token of a user with one workspace.

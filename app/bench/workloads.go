@@ -25,20 +25,28 @@ const (
 	// Audit seeds a million audit events and times the audit log's pages
 	// and CSV export; it runs only when --only names it.
 	Audit = "audit"
+	// Growth runs the flow on databases holding more and more stored
+	// codes, tokens and audit events; it runs only when --only names it.
+	Growth = "growth"
 )
 
 // Workloads lists every workload in the order a run takes them: the
 // read-only ones first, on the smallest database; then those that write;
-// then the audit log's, on a database of its own.
+// then the audit log's and the growth's, on databases of their own.
 func Workloads() []string {
-	return []string{Baseline, Resource, Introspect, Flow, FlowOpenID, Refresh, Revoke, Cascade, Audit}
+	return []string{Baseline, Resource, Introspect, Flow, FlowOpenID, Refresh, Revoke, Cascade, Audit, Growth}
 }
 
 // optIn are the workloads too slow to run unless --only names them.
-var optIn = []string{Audit}
+var optIn = []string{Audit, Growth}
+
+// ownPhase are the workloads that seed a database and start a server of
+// their own rather than share the main phase's.
+var ownPhase = []string{Cascade, Audit, Growth}
 
 // DefaultWorkloads are those a run without --only takes: every workload
-// but the opt-in ones (audit, whose seeding alone takes tens of seconds).
+// but the opt-in ones (audit, whose seeding alone takes tens of seconds,
+// and growth, which seeds and serves three databases).
 func DefaultWorkloads() []string {
 	var out []string
 	for _, n := range Workloads() {

@@ -21,25 +21,29 @@ func benchCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "bench",
 		Usage: "measure throughput, latency, memory and start-up of the main workloads over loopback",
-		UsageText: "consentry bench [--only W,…] [--duration D] [--pin] [--cascade-sizes N,…] [--audit-events N] [--keep DIR] [--json]\n" +
+		UsageText: "consentry bench [--only W,…] [--duration D] [--pin] [--cascade-sizes N,…] [--audit-events N] [--growth-sizes N,…] [--keep DIR] [--json]\n" +
 			"consentry --db F bench --url http://127.0.0.1:8080 [--server-pid P] [--only W,…] …",
 		Description: "Without --url the bench seeds a temporary database, starts `consentry serve` on it as a\n" +
 			"child process (the cascade gets a server and database of its own) and never touches --db.\n" +
 			"With --url it drives a running server on this machine and seeds that server's --db.\n" +
 			"Workloads: " + strings.Join(bench.Workloads(), ", ") + ". Without --only every workload runs\n" +
-			"but audit, which is too slow for a default run: it seeds --audit-events audit events (1,000,000;\n" +
-			"tens of seconds) into a database and server of its own, then times the first page of\n" +
-			"/admin/audit for one workspace and a page deep in its history (25 times each) and the CSV\n" +
-			"export of all events with the server's RSS growth; run it with --only audit.\n" +
+			"but audit and growth, which are too slow for a default run. audit seeds --audit-events audit\n" +
+			"events (1,000,000; tens of seconds) into a database and server of its own, then times the first\n" +
+			"page of /admin/audit for one workspace and a page deep in its history (25 times each) and the\n" +
+			"CSV export of all events with the server's RSS growth; run it with --only audit. growth seeds,\n" +
+			"for each of --growth-sizes, a database and server of its own with that many authorization codes,\n" +
+			"tokens and audit events (and a tenth as many grants), runs the flow at concurrency 1 and 8, and\n" +
+			"notes each rate's change against the empty database (size 0); run it with --only growth.\n" +
 			"It exits with status 1 when any request failed.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "url", Usage: "drive the running server at this loopback http:// URL instead of starting one"},
 			&cli.IntFlag{Name: "server-pid", Usage: "with --url: the server's process id, to report its memory"},
-			&cli.StringFlag{Name: "only", Usage: "comma-separated workloads to run (audit runs only when named)", DefaultText: "all but audit"},
+			&cli.StringFlag{Name: "only", Usage: "comma-separated workloads to run (audit and growth run only when named)", DefaultText: "all but audit and growth"},
 			&cli.DurationFlag{Name: "duration", Usage: "how long each workload is timed", Value: bench.DefaultDuration},
 			&cli.BoolFlag{Name: "pin", Usage: "run the server on CPU 0 (with taskset) and the load driver on CPU 1"},
-			&cli.StringFlag{Name: "cascade-sizes", Usage: "comma-separated token counts of the cascade workload", Value: "1000,100000"},
+			&cli.StringFlag{Name: "cascade-sizes", Usage: "comma-separated token counts of the cascade workload", Value: formatSizes(bench.DefaultCascadeSizes())},
 			&cli.IntFlag{Name: "audit-events", Usage: "how many audit events the audit workload seeds", Value: bench.DefaultAuditEvents},
+			&cli.StringFlag{Name: "growth-sizes", Usage: "comma-separated counts of the codes, tokens and audit events each growth database stores (0: empty)", Value: formatSizes(bench.DefaultGrowthSizes())},
 			&cli.StringFlag{Name: "profile", Usage: "write a CPU profile of the server for each workload to this directory", TakesFile: true},
 			&cli.StringFlag{Name: "keep", Usage: "keep the databases and server logs in this directory", TakesFile: true},
 		},
@@ -53,7 +57,11 @@ func runBench(ctx context.Context, cmd *cli.Command) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sizes, err := parseSizes(cmd.String("cascade-sizes"))
+	sizes, err := parseSizes("cascade-sizes", cmd.String("cascade-sizes"), false)
+	if err != nil {
+		return err
+	}
+	growth, err := parseSizes("growth-sizes", cmd.String("growth-sizes"), true)
 	if err != nil {
 		return err
 	}
@@ -69,6 +77,7 @@ func runBench(ctx context.Context, cmd *cli.Command) error {
 		Pin:          cmd.Bool("pin"),
 		CascadeSizes: sizes,
 		AuditEvents:  int(cmd.Int("audit-events")),
+		GrowthSizes:  growth,
 		Dir:          cmd.String("keep"),
 		ProfileDir:   cmd.String("profile"),
 	}
@@ -110,8 +119,13 @@ func runBench(ctx context.Context, cmd *cli.Command) error {
 	return nil
 }
 
-// parseSizes reads --cascade-sizes.
-func parseSizes(raw string) ([]int, error) {
+// parseSizes reads the comma-separated counts given to the flag named
+// (1000 or 1_000); each must be positive, or may be 0 when zeroOK.
+func parseSizes(flag, raw string, zeroOK bool) ([]int, error) {
+	least, want := 1, "a positive whole number"
+	if zeroOK {
+		least, want = 0, "a whole number (0 or more)"
+	}
 	var sizes []int
 	for _, part := range strings.Split(raw, ",") {
 		part = strings.TrimSpace(strings.ReplaceAll(part, "_", ""))
@@ -119,12 +133,21 @@ func parseSizes(raw string) ([]int, error) {
 			continue
 		}
 		n, err := strconv.Atoi(part)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("bench: --cascade-sizes: %q is not a positive whole number", part)
+		if err != nil || n < least {
+			return nil, fmt.Errorf("bench: --%s: %q is not %s", flag, part, want)
 		}
 		sizes = append(sizes, n)
 	}
 	return sizes, nil
+}
+
+// formatSizes writes sizes as parseSizes reads them, for a flag's default.
+func formatSizes(sizes []int) string {
+	parts := make([]string, len(sizes))
+	for i, n := range sizes {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ",")
 }
 
 // checkLoopbackURL refuses to send load anywhere but this machine.

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/consentry/consentry/app/bench"
 )
 
 // benchChildEnv makes this test binary act as consentry itself. `consentry
@@ -29,6 +32,9 @@ func TestBenchFlags(t *testing.T) {
 	}{
 		{"unknown workload", []string{"bench", "--only", "flows"}, `unknown workload "flows"`},
 		{"bad cascade size", []string{"bench", "--cascade-sizes", "1000,lots"}, `"lots" is not a positive whole number`},
+		{"empty cascade", []string{"bench", "--cascade-sizes", "0"}, `--cascade-sizes: "0" is not a positive whole number`},
+		{"negative growth size", []string{"bench", "--growth-sizes", "0,-5"}, `--growth-sizes: "-5" is not a whole number (0 or more)`},
+		{"growth on a running server", []string{"bench", "--url", "http://127.0.0.1:1", "--only", "growth"}, "growth compares fresh databases of its own"},
 		{"URL off this machine", []string{"bench", "--url", "http://192.0.2.1:8080"}, "only targets loopback"},
 		{"URL without scheme", []string{"bench", "--url", "127.0.0.1:8080"}, "want http://host:port"},
 		{"stray argument", []string{"bench", "flow"}, "unexpected argument"},
@@ -37,6 +43,48 @@ func TestBenchFlags(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			wantFailure(t, runCLI(t, tt.args...), tt.want)
 		})
+	}
+}
+
+var parseSizesTests = []struct {
+	raw    string
+	zeroOK bool
+	want   []int
+	err    string
+}{
+	{"1000,10000,100000", false, []int{1000, 10_000, 100_000}, ""},
+	{" 1_000 , 100_000,", false, []int{1000, 100_000}, ""},
+	{"", false, nil, ""},
+	{"0,10_000,100_000", true, []int{0, 10_000, 100_000}, ""},
+	{"0", false, nil, `--sizes: "0" is not a positive whole number`},
+	{"-1", true, nil, `--sizes: "-1" is not a whole number (0 or more)`},
+	{"1e5", true, nil, `"1e5" is not a whole number`},
+}
+
+func TestParseSizes(t *testing.T) {
+	for _, tt := range parseSizesTests {
+		got, err := parseSizes("sizes", tt.raw, tt.zeroOK)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("parseSizes(%q, %v) = %v, %v; want an error with %q", tt.raw, tt.zeroOK, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("parseSizes(%q, %v) = %v, %v; want %v", tt.raw, tt.zeroOK, got, err, tt.want)
+		}
+	}
+}
+
+func TestFormatSizesIsWhatParseSizesReads(t *testing.T) {
+	for _, sizes := range [][]int{bench.DefaultCascadeSizes(), bench.DefaultGrowthSizes(), {7}} {
+		got, err := parseSizes("sizes", formatSizes(sizes), true)
+		if err != nil || !slices.Equal(got, sizes) {
+			t.Errorf("parseSizes(formatSizes(%v)) = %v, %v", sizes, got, err)
+		}
+	}
+	if got := formatSizes(bench.DefaultCascadeSizes()); got != "1000,10000,100000" {
+		t.Errorf("cascade sizes default = %q, want 1×, 10× and 100× of 1,000 tokens", got)
 	}
 }
 
