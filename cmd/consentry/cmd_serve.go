@@ -24,7 +24,7 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "serve",
 		Usage:     "run the authorization server (no demo data); logs JSON on stderr",
-		UsageText: "consentry serve [--addr A] [--issuer URL] [--session-key K] [--db F] [--scopes F]",
+		UsageText: "consentry serve [--addr A] [--issuer URL] [--session-key K] [--db F] [--scopes F] [--pprof ADDR]",
 		Flags:     serverFlags(),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			return runServer(ctx, cmd, false)
