@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+	"gorm.io/gorm"
 )
 
 // SQLite's default is that the connection whose commit takes the WAL past
@@ -103,11 +104,31 @@ func (s *Store) stopCheckpoints() {
 }
 
 // checkpoint copies committed WAL frames into the database file, as far as
-// open readers allow, without blocking readers or writers (PASSIVE). It
-// reports the frames in the WAL and how many of them are in the file now.
+// open readers allow, and reports the frames in the WAL and how many of them
+// are in the file now.
+//
+// It runs twice. The first pass copies the bulk on a pooled connection
+// without blocking readers or writers (PASSIVE). Writes go on meanwhile, so
+// that pass never copies the last frames; and SQLite starts the WAL over
+// from its beginning only when a write begins with every frame copied.
+// Under steady load the WAL would then grow for as long as the load lasts,
+// and every commit would extend the file, which costs the file system far
+// more than overwriting pages it already has. So the second pass copies the
+// few frames written since on the write connection, holding this process's
+// write queue: the next write then restarts the WAL.
 func (s *Store) checkpoint(ctx context.Context) (frames, copied int, err error) {
+	if _, _, err := walCheckpoint(s.db.WithContext(ctx)); err != nil {
+		return 0, 0, err
+	}
+	s.writes.Lock()
+	defer s.writes.Unlock()
+	return walCheckpoint(s.writer.WithContext(ctx))
+}
+
+// walCheckpoint runs a PASSIVE checkpoint on db.
+func walCheckpoint(db *gorm.DB) (frames, copied int, err error) {
 	var busy int
-	if err := s.db.WithContext(ctx).Raw("PRAGMA wal_checkpoint(PASSIVE)").Row().Scan(&busy, &frames, &copied); err != nil {
+	if err := db.Raw("PRAGMA wal_checkpoint(PASSIVE)").Row().Scan(&busy, &frames, &copied); err != nil {
 		return 0, 0, fmt.Errorf("checkpoint: %w", err)
 	}
 	return frames, copied, nil
