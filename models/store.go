@@ -54,10 +54,14 @@ type Store struct {
 	clients *clientCache
 	// pg is set on PostgreSQL only: see postgres.go.
 	pg *pgState
-	// writes queues this process's write transactions on SQLite, which
-	// allows one writer at a time: waiting here wakes the next writer at
-	// once, where SQLite's busy handler would sleep 1, 2, 5, 10… ms.
-	writes *sync.Mutex
+	// writes is held on SQLite while a batch of write transactions runs
+	// (batches queues them: write_batch.go) and while a checkpoint finishes
+	// (checkpoint.go). Waiting here wakes the next writer at once, where
+	// SQLite's busy handler would sleep 1, 2, 5, 10… ms.
+	writes  *sync.Mutex
+	batches *writeBatcher
+	// writeCounts counts top-level transactions (WriteStats).
+	writeCounts *writeCounters
 }
 
 // Open connects to the database named by dsn: a PostgreSQL URL
@@ -89,7 +93,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: readers.WithContext(ctx), writer: writer.WithContext(ctx), epoch: &epoch{},
-		clients: newClientCache(), writes: &sync.Mutex{}}
+		clients: newClientCache(), writes: &sync.Mutex{}, batches: &writeBatcher{}, writeCounts: &writeCounters{}}
 	if s.prepared, err = newPreparedStatements(readers); err == nil {
 		s.writePrepared, err = newPreparedStatements(writer)
 	}
@@ -230,27 +234,22 @@ func allModels() []any {
 // and rolls back otherwise.
 // When the transaction changed what tokens may do, the process's token
 // epoch moves on as soon as it commits (see epoch.go). A nested InTx shares
-// its parent's record.
+// its parent's record. On SQLite, transactions that arrive together commit
+// together (write_batch.go), each with its own outcome.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.tx == nil && s.batches != nil {
+		return s.inBatch(ctx, fn)
+	}
 	state := s.tx
 	if state == nil {
 		state = &txState{}
 	}
-	if s.tx == nil && s.writes != nil {
-		s.writes.Lock()
-		defer s.writes.Unlock()
-	}
-	db := s.db
-	if s.writer != nil {
-		db = s.writer
-	}
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		prepared := s.prepared
-		if s.tx == nil {
-			prepared = s.writePrepared
-		}
-		return fn(&Store{db: tx, epoch: s.epoch, tx: state, prepared: prepared, sqlTx: sqlTxOf(tx)})
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, epoch: s.epoch, tx: state, prepared: s.prepared, sqlTx: sqlTxOf(tx)})
 	})
+	if s.tx == nil {
+		s.writeCounts.record(1)
+	}
 	if err == nil && s.tx == nil && state.changed {
 		s.epoch.local.Add(1)
 	}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/consentry/consentry/models"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,7 +20,9 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics(registry *prometheus.Registry) *metrics {
+// newMetrics registers the series; writes reports the store's write
+// transactions, which it exports as they stand at each scrape.
+func newMetrics(registry *prometheus.Registry, writes func() models.WriteStats) *metrics {
 	m := &metrics{
 		registry: registry,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -33,6 +36,14 @@ func newMetrics(registry *prometheus.Registry) *metrics {
 		}, []string{"method", "route"}),
 	}
 	registry.MustRegister(m.requests, m.duration,
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "consentry_db_write_transactions_total",
+			Help: "Write transactions run by this process, whatever their outcome.",
+		}, func() float64 { return float64(writes().Transactions) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "consentry_db_write_batches_total",
+			Help: "Database transactions the write transactions ran in: on SQLite, those that arrive together commit together.",
+		}, func() float64 { return float64(writes().Batches) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

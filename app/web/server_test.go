@@ -94,6 +94,8 @@ func TestMetrics(t *testing.T) {
 		`consentry_http_requests_total{method="GET",route="/login",status="200"} 1`,
 		`consentry_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
 		"consentry_http_request_duration_seconds_bucket",
+		"consentry_db_write_transactions_total",
+		"consentry_db_write_batches_total",
 		"go_goroutines",
 	} {
 		if !strings.Contains(res.body, want) {
