@@ -3,9 +3,8 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
-
-	"gorm.io/gorm/clause"
 )
 
 // Grant is what one user allowed one client: its scopes (space-separated,
@@ -79,34 +78,45 @@ func (s *Store) grantWorkspaceIDs(ctx context.Context, grantID string) ([]string
 // workspaces loses them through NarrowGrantScopes and RemoveGrantWorkspace,
 // which do; a grant that only gains must not flush every cached answer.
 func (s *Store) PutGrant(ctx context.Context, newID, userID, clientID, scopes string, workspaceIDs []string, at time.Time) (string, error) {
-	g := Grant{ID: newID, UserID: userID, ClientID: clientID, Scopes: scopes, CreatedAt: at, UpdatedAt: at}
-	err := s.conn(ctx).Omit("User", "Client").Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "user_id"}, {Name: "client_id"}},
-		DoUpdates: clause.Assignments(map[string]any{
-			"scopes": scopes, "updated_at": at, "revoked_at": nil,
-		}),
-	}).Create(&g).Error
-	if err := translate(err); err != nil {
+	var id string
+	at = at.UTC()
+	if err := s.queryRowSQL(ctx, putGrantSQL, []any{newID, userID, clientID, scopes, at}, &id); err != nil {
 		return "", fmt.Errorf("save grant of %q to %q: %w", userID, clientID, err)
 	}
-	var id string
-	if err := s.conn(ctx).Model(&Grant{}).Where("user_id = ? AND client_id = ?", userID, clientID).Pluck("id", &id).Error; err != nil {
-		return "", fmt.Errorf("save grant of %q to %q: %w", userID, clientID, translate(err))
+	// Only the workspaces that change are written: a renewed consent
+	// usually keeps them all.
+	current, err := s.grantWorkspaceIDs(ctx, id)
+	if err != nil {
+		return "", err
 	}
-	if err := s.conn(ctx).Where("grant_id = ?", id).Delete(&GrantWorkspace{}).Error; err != nil {
-		return "", fmt.Errorf("reset workspaces of grant %q: %w", id, translate(err))
-	}
-	if len(workspaceIDs) > 0 {
-		rows := make([]GrantWorkspace, len(workspaceIDs))
-		for i, w := range workspaceIDs {
-			rows[i] = GrantWorkspace{GrantID: id, WorkspaceID: w}
+	for _, w := range current {
+		if !slices.Contains(workspaceIDs, w) {
+			if _, err := s.execSQL(ctx, deleteGrantWorkspaceSQL, id, w); err != nil {
+				return "", fmt.Errorf("remove workspace %q from grant %q: %w", w, id, err)
+			}
 		}
-		if err := s.conn(ctx).Omit("Grant", "Workspace").Create(&rows).Error; err != nil {
-			return "", fmt.Errorf("set workspaces of grant %q: %w", id, translate(err))
+	}
+	for _, w := range workspaceIDs {
+		if !slices.Contains(current, w) {
+			if _, err := s.execSQL(ctx, insertGrantWorkspaceSQL, id, w); err != nil {
+				return "", fmt.Errorf("add workspace %q to grant %q: %w", w, id, err)
+			}
 		}
 	}
 	return id, nil
 }
+
+var (
+	// putGrantSQL creates the grant, or renews and revives the one there
+	// is, and returns its id either way.
+	putGrantSQL = hot(`INSERT INTO grants (id, user_id, client_id, scopes, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $5)
+		ON CONFLICT (user_id, client_id) DO UPDATE
+		SET scopes = excluded.scopes, updated_at = excluded.updated_at, revoked_at = NULL
+		RETURNING id`)
+	deleteGrantWorkspaceSQL = hot(`DELETE FROM grant_workspaces WHERE grant_id = $1 AND workspace_id = $2`)
+	insertGrantWorkspaceSQL = hot(`INSERT INTO grant_workspaces (grant_id, workspace_id) VALUES ($1, $2)`)
+)
 
 // TouchGrant records that a grant was used at a time.
 func (s *Store) TouchGrant(ctx context.Context, grantID string, at time.Time) error {

@@ -26,9 +26,38 @@ type PendingAuthorization struct {
 	ExpiresAt     time.Time `gorm:"not null;index"`
 }
 
-// CreatePending stores a pending authorization.
+// pendingColumns are the columns of a pending authorization, in the order
+// of pendingFields.
+const pendingColumns = `id, user_id, client_id, redirect_uri, scopes, state, nonce, code_challenge, prompt,
+	auth_time, created_at, expires_at`
+
+func pendingFields(p *PendingAuthorization) []any {
+	return []any{&p.ID, &p.UserID, &p.ClientID, &p.RedirectURI, &p.Scopes, &p.State, &p.Nonce,
+		&p.CodeChallenge, &p.Prompt, &p.AuthTime, &p.CreatedAt, &p.ExpiresAt}
+}
+
+var (
+	insertPendingSQL = hot(`INSERT INTO pending_authorizations (` + pendingColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`)
+	pendingOfSQL = hot(`SELECT ` + pendingColumns + ` FROM pending_authorizations
+		WHERE id = $1 AND user_id = $2 AND expires_at > $3`)
+	deletePendingSQL = hot(`DELETE FROM pending_authorizations WHERE id = $1 AND user_id = $2`)
+)
+
+// CreatePending stores a pending authorization, in a write transaction of
+// its own when not in one: every authorization request writes one, and so
+// commits together with the others under way (write_batch.go).
 func (s *Store) CreatePending(ctx context.Context, p *PendingAuthorization) error {
-	if err := translate(s.writeConn(ctx).Omit("User", "Client").Create(p).Error); err != nil {
+	p.AuthTime, p.CreatedAt, p.ExpiresAt = p.AuthTime.UTC(), p.CreatedAt.UTC(), p.ExpiresAt.UTC()
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = time.Now().UTC()
+	}
+	err := s.InTx(ctx, func(tx *Store) error {
+		_, err := tx.execSQL(ctx, insertPendingSQL, p.ID, p.UserID, p.ClientID, p.RedirectURI, p.Scopes, p.State,
+			p.Nonce, p.CodeChallenge, p.Prompt, p.AuthTime, p.CreatedAt, p.ExpiresAt)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("store pending authorization: %w", err)
 	}
 	return nil
@@ -38,8 +67,7 @@ func (s *Store) CreatePending(ctx context.Context, p *PendingAuthorization) erro
 // Another user's request is ErrNotFound.
 func (s *Store) PendingOf(ctx context.Context, id, userID string, now time.Time) (PendingAuthorization, error) {
 	var p PendingAuthorization
-	err := s.conn(ctx).Where("id = ? AND user_id = ? AND expires_at > ?", id, userID, now.UTC()).Take(&p).Error
-	if err := translate(err); err != nil {
+	if err := s.queryRowSQL(ctx, pendingOfSQL, []any{id, userID, now.UTC()}, pendingFields(&p)...); err != nil {
 		return PendingAuthorization{}, fmt.Errorf("find pending authorization: %w", err)
 	}
 	return p, nil
@@ -49,11 +77,11 @@ func (s *Store) PendingOf(ctx context.Context, id, userID string, now time.Time)
 // already gone (a second submit of the same form) it is ErrNotFound, so a
 // decision is taken once.
 func (s *Store) DeletePending(ctx context.Context, id, userID string) error {
-	res := s.writeConn(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&PendingAuthorization{})
-	if err := translate(res.Error); err != nil {
+	n, err := s.execSQL(ctx, deletePendingSQL, id, userID)
+	if err != nil {
 		return fmt.Errorf("delete pending authorization: %w", err)
 	}
-	if res.RowsAffected == 0 {
+	if n == 0 {
 		return fmt.Errorf("delete pending authorization: %w", ErrNotFound)
 	}
 	return nil

@@ -168,24 +168,35 @@ func (s *Store) queryRowSQL(ctx context.Context, query string, args []any, dest 
 
 // queryStringsSQL runs a prepared statement that returns one text column.
 func (s *Store) queryStringsSQL(ctx context.Context, query string, args ...any) ([]string, error) {
+	out := []string{}
+	err := s.queryRowsSQL(ctx, query, args, func(rows *sql.Rows) error {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}
+
+// queryRowsSQL runs a prepared statement and calls scan on each row.
+func (s *Store) queryRowsSQL(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
 	st, err := s.stmt(ctx, query)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, translateSQL(s.db, err)
+		return translateSQL(s.db, err)
 	}
 	defer rows.Close()
-	out := []string{}
 	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
+		if err := scan(rows); err != nil {
+			return err
 		}
-		out = append(out, v)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // translateSQL maps a database/sql or driver error onto the store's errors,

@@ -43,14 +43,18 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	return u, nil
 }
 
-// UserByID finds a user by id.
+// UserByID finds a user by id. Every signed-in request reads it.
 func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 	var u User
-	if err := translate(s.conn(ctx).Where("id = ?", id).Take(&u).Error); err != nil {
+	if err := s.queryRowSQL(ctx, userByIDSQL, []any{id}, &u.ID, &u.Email, &u.Name, &u.AvatarURL,
+		&u.PasswordHash, &u.PlatformAdmin, &u.CreatedAt, &u.UpdatedAt); err != nil {
 		return User{}, fmt.Errorf("find user %q: %w", id, err)
 	}
 	return u, nil
 }
+
+var userByIDSQL = hot(`SELECT id, email, name, avatar_url, password_hash, platform_admin, created_at, updated_at
+	FROM users WHERE id = $1`)
 
 // SetPassword replaces a user's password hash.
 func (s *Store) SetPassword(ctx context.Context, userID, hash string) error {

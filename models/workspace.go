@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -82,17 +83,25 @@ type UserWorkspace struct {
 // WorkspacesOf lists the workspaces a user belongs to, by name.
 func (s *Store) WorkspacesOf(ctx context.Context, userID string) ([]UserWorkspace, error) {
 	var out []UserWorkspace
-	err := s.conn(ctx).Table("memberships").
-		Select("workspaces.id, workspaces.name, memberships.role").
-		Joins("JOIN workspaces ON workspaces.id = memberships.workspace_id").
-		Where("memberships.user_id = ?", userID).
-		Order("workspaces.name_key, workspaces.id").
-		Scan(&out).Error
+	err := s.queryRowsSQL(ctx, workspacesOfSQL, []any{userID}, func(rows *sql.Rows) error {
+		var w UserWorkspace
+		if err := rows.Scan(&w.ID, &w.Name, &w.Role); err != nil {
+			return err
+		}
+		out = append(out, w)
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list workspaces of %q: %w", userID, translate(err))
+		return nil, fmt.Errorf("list workspaces of %q: %w", userID, err)
 	}
 	return out, nil
 }
+
+// workspacesOfSQL is read twice in every authorization (the consent
+// screen and the decision).
+var workspacesOfSQL = hot(`SELECT workspaces.id, workspaces.name, memberships.role
+	FROM memberships JOIN workspaces ON workspaces.id = memberships.workspace_id
+	WHERE memberships.user_id = $1 ORDER BY workspaces.name_key, workspaces.id`)
 
 // MembershipOf returns a user's membership of a workspace.
 func (s *Store) MembershipOf(ctx context.Context, workspaceID, userID string) (Membership, error) {
