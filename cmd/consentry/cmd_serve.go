@@ -66,6 +66,7 @@ func runServer(ctx context.Context, cmd *cli.Command, demoMode bool) error {
 		}
 	}
 	logger := newLogger(cmd.Root().ErrWriter, demoMode)
+	applyServerGC(os.Getenv("GOGC"))
 	if addr := cmd.String(flagPprof); addr != "" {
 		stopPprof, err := servePprof(addr, logger)
 		if err != nil {
