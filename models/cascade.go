@@ -122,26 +122,33 @@ func (s *Store) RevokeGrant(ctx context.Context, grantID string, at time.Time) (
 	if err := s.tokensChanged(ctx); err != nil {
 		return 0, err
 	}
-	db := s.conn(ctx)
-	res := db.Model(&Grant{}).Where("id = ? AND revoked_at IS NULL", grantID).Update("revoked_at", at.UTC())
-	if err := translate(res.Error); err != nil {
+	at = at.UTC()
+	n, err := s.execSQL(ctx, revokeGrantSQL, at, grantID)
+	if err != nil {
 		return 0, fmt.Errorf("revoke grant %q: %w", grantID, err)
 	}
-	if res.RowsAffected == 0 {
+	if n == 0 {
 		return 0, fmt.Errorf("revoke grant %q: %w", grantID, ErrNotFound)
 	}
-	if err := db.Where("grant_id = ?", grantID).Delete(&GrantWorkspace{}).Error; err != nil {
-		return 0, fmt.Errorf("clear workspaces of grant %q: %w", grantID, translate(err))
+	if _, err := s.execSQL(ctx, clearGrantWorkspacesSQL, grantID); err != nil {
+		return 0, fmt.Errorf("clear workspaces of grant %q: %w", grantID, err)
 	}
-	if err := db.Where("grant_id = ? AND used_at IS NULL", grantID).Delete(&AuthCode{}).Error; err != nil {
-		return 0, fmt.Errorf("drop unused codes of grant %q: %w", grantID, translate(err))
+	if _, err := s.execSQL(ctx, dropUnusedCodesOfGrantSQL, grantID); err != nil {
+		return 0, fmt.Errorf("drop unused codes of grant %q: %w", grantID, err)
 	}
-	res = db.Model(&Token{}).Where("grant_id = ? AND revoked_at IS NULL", grantID).Update("revoked_at", at.UTC())
-	if err := translate(res.Error); err != nil {
+	n, err = s.execSQL(ctx, revokeTokensOfGrantSQL, at, grantID)
+	if err != nil {
 		return 0, fmt.Errorf("revoke tokens of grant %q: %w", grantID, err)
 	}
-	return res.RowsAffected, nil
+	return n, nil
 }
+
+var (
+	revokeGrantSQL            = hot(`UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`)
+	clearGrantWorkspacesSQL   = hot(`DELETE FROM grant_workspaces WHERE grant_id = $1`)
+	dropUnusedCodesOfGrantSQL = hot(`DELETE FROM auth_codes WHERE grant_id = $1 AND used_at IS NULL`)
+	revokeTokensOfGrantSQL    = hot(`UPDATE tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL`)
+)
 
 // tokensOfClient selects a client's tokens through its grants, by the index
 // on tokens.grant_id (there is none on tokens.client_id).

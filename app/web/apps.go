@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -90,37 +91,44 @@ func (s *Server) revokeConfirmPage(c *fiber.Ctx) error {
 	}))
 }
 
-// revokeApp is POST /apps/{client_id}/revoke.
+// revokeApp is POST /apps/{client_id}/revoke. The grant service finds the
+// signed-in user's grant itself: anyone else's, or none, is a 404.
 func (s *Server) revokeApp(c *fiber.Ctx) error {
-	a, err := s.connectedApp(c)
-	if err != nil {
-		return err
-	}
-	if _, err := s.svc.Grants.Revoke(c.UserContext(), currentUser(c).ID, a.ClientID, s.actor(c)); err != nil {
+	ctx, clientID := c.UserContext(), c.Params("client_id")
+	if _, err := s.svc.Grants.Revoke(ctx, currentUser(c).ID, clientID, s.actor(c)); err != nil {
 		return grantError(err)
 	}
-	sessionOf(c).setFlash("success", fmt.Sprintf("%s no longer has access to your account.", a.ClientName))
+	sessionOf(c).setFlash("success", fmt.Sprintf("%s no longer has access to your account.", s.clientName(ctx, clientID)))
 	return c.Redirect("/apps", fiber.StatusSeeOther)
 }
 
 // removeAppWorkspace is POST /apps/{client_id}/workspaces/{workspace_id}/remove.
 func (s *Server) removeAppWorkspace(c *fiber.Ctx) error {
-	a, err := s.connectedApp(c)
-	if err != nil {
-		return err
-	}
-	workspaceID := c.Params("workspace_id")
-	name := workspaceID
-	for _, w := range a.Workspaces {
-		if w.ID == workspaceID {
-			name = w.Name
-		}
-	}
-	if _, err := s.svc.Grants.RemoveWorkspace(c.UserContext(), currentUser(c).ID, a.ClientID, workspaceID, s.actor(c)); err != nil {
+	ctx, clientID, workspaceID := c.UserContext(), c.Params("client_id"), c.Params("workspace_id")
+	user := currentUser(c)
+	if _, err := s.svc.Grants.RemoveWorkspace(ctx, user.ID, clientID, workspaceID, s.actor(c)); err != nil {
 		return grantError(err)
 	}
-	sessionOf(c).setFlash("success", fmt.Sprintf("%s can no longer reach %s.", a.ClientName, name))
-	return c.Redirect("/apps/"+url.PathEscape(a.ClientID), fiber.StatusSeeOther)
+	// The workspace is named only to its members.
+	name := workspaceID
+	if ws, err := s.svc.Store.WorkspacesOf(ctx, user.ID); err == nil {
+		for _, w := range ws {
+			if w.ID == workspaceID {
+				name = w.Name
+			}
+		}
+	}
+	sessionOf(c).setFlash("success", fmt.Sprintf("%s can no longer reach %s.", s.clientName(ctx, clientID), name))
+	return c.Redirect("/apps/"+url.PathEscape(clientID), fiber.StatusSeeOther)
+}
+
+// clientName is the app's name for a message, or its id when it cannot be
+// read.
+func (s *Server) clientName(ctx context.Context, clientID string) string {
+	if cl, err := s.svc.Store.ClientByID(ctx, clientID); err == nil {
+		return cl.Name
+	}
+	return clientID
 }
 
 // grantError maps the grant service's refusals onto responses.
