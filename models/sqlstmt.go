@@ -22,9 +22,9 @@ import (
 
 // hotQueries are the hand-written statements, registered by hot where they
 // are declared, so that Migrate can prepare them all up front (prepareAll);
-// hotPostgresQueries those that only PostgreSQL runs (and SQLite could not
-// prepare).
-var hotQueries, hotPostgresQueries []string
+// hotPostgresQueries and hotSQLiteQueries those that only one database runs
+// (and the other could not prepare).
+var hotQueries, hotPostgresQueries, hotSQLiteQueries []string
 
 // hot registers query as a hand-written statement and returns it.
 func hot(query string) string {
@@ -35,6 +35,12 @@ func hot(query string) string {
 // hotPostgres registers a statement for PostgreSQL only.
 func hotPostgres(query string) string {
 	hotPostgresQueries = append(hotPostgresQueries, query)
+	return query
+}
+
+// hotSQLite registers a statement for SQLite only.
+func hotSQLite(query string) string {
+	hotSQLiteQueries = append(hotSQLiteQueries, query)
 	return query
 }
 
@@ -124,7 +130,7 @@ func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 
 // prepareHotStatements prepares the hand-written statements on the pools.
 func (s *Store) prepareHotStatements(ctx context.Context) error {
-	queries := hotQueries
+	queries := append(slices.Clone(hotQueries), hotSQLiteQueries...)
 	if s.postgres() {
 		queries = append(slices.Clone(hotQueries), hotPostgresQueries...)
 	}

@@ -207,8 +207,9 @@ func (s *Store) commitBatch(batch []*writeJob) {
 // and the batch is not committed.
 func (s *Store) runJob(tx *gorm.DB, sqlTx *sql.Tx, job *writeJob, savepoint bool) (ok bool, err error) {
 	ctx := context.WithoutCancel(job.ctx)
+	jobTx := &Store{db: tx.WithContext(ctx), epoch: s.epoch, tx: &job.state, prepared: s.writePrepared, sqlTx: sqlTx}
 	if savepoint {
-		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT batch_job"); err != nil {
+		if _, err := jobTx.execSQL(ctx, savepointSQL); err != nil {
 			return false, fmt.Errorf("begin savepoint: %w", err)
 		}
 	}
@@ -218,22 +219,30 @@ func (s *Store) runJob(tx *gorm.DB, sqlTx *sql.Tx, job *writeJob, savepoint bool
 				job.panicked = r
 			}
 		}()
-		job.err = job.fn(&Store{db: tx.WithContext(ctx), epoch: s.epoch, tx: &job.state, prepared: s.writePrepared, sqlTx: sqlTx})
+		job.err = job.fn(jobTx)
 	}()
 	ok = job.err == nil && job.panicked == nil
 	if !savepoint {
 		return ok, nil
 	}
 	if !ok {
-		if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO batch_job"); err != nil {
+		if _, err := jobTx.execSQL(ctx, rollbackToSavepointSQL); err != nil {
 			return false, fmt.Errorf("roll back savepoint: %w", err)
 		}
 	}
-	if _, err := sqlTx.ExecContext(ctx, "RELEASE batch_job"); err != nil {
+	if _, err := jobTx.execSQL(ctx, releaseSavepointSQL); err != nil {
 		return false, fmt.Errorf("release savepoint: %w", err)
 	}
 	return ok, nil
 }
+
+// The savepoint statements, prepared once like the other hot statements:
+// they run two or three times per transaction of a batch.
+var (
+	savepointSQL           = hotSQLite(`SAVEPOINT batch_job`)
+	rollbackToSavepointSQL = hotSQLite(`ROLLBACK TO batch_job`)
+	releaseSavepointSQL    = hotSQLite(`RELEASE batch_job`)
+)
 
 // failAll gives every job of a batch the same error, except those that
 // already failed on their own.
