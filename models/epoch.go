@@ -70,6 +70,12 @@ type txState struct {
 	changed, clientsChanged bool
 }
 
+// merge adds a committed nested transaction's record to its parent's.
+func (t *txState) merge(nested txState) {
+	t.changed = t.changed || nested.changed
+	t.clientsChanged = t.clientsChanged || nested.clientsChanged
+}
+
 // TokenEpoch is the current epoch. It only ever grows.
 func (s *Store) TokenEpoch() uint64 { return s.epoch.local.Load() }
 

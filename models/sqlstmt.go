@@ -97,14 +97,17 @@ func (p *preparedStatements) get(ctx context.Context, query string, tx *sql.Tx) 
 // prepare prepares query on the pool and keeps it. The queries are
 // constants of this package, so the map stays small.
 func (p *preparedStatements) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if st := p.stmts[query]; st != nil {
-		return st, nil
-	}
+	// Not under the lock: preparing may wait for a connection (the write
+	// pool has one), and whoever holds it may need the lock meanwhile.
 	st, err := p.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("prepare %q: %w", query, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if kept := p.stmts[query]; kept != nil {
+		_ = st.Close() // another caller prepared it first
+		return kept, nil
 	}
 	p.stmts[query] = st
 	return st, nil
@@ -147,6 +150,7 @@ func (s *Store) prepareHotStatements(ctx context.Context) error {
 // many rows it changed. Outside a transaction it runs on the write pool (see
 // writeConn).
 func (s *Store) execSQL(ctx context.Context, query string, args ...any) (int64, error) {
+	ctx = s.statementContext(ctx)
 	prepared := s.prepared
 	if s.tx == nil {
 		prepared = s.writePrepared
@@ -165,6 +169,7 @@ func (s *Store) execSQL(ctx context.Context, query string, args ...any) (int64, 
 // queryRowSQL runs a prepared statement for one row and scans it into dest;
 // no row is ErrNotFound.
 func (s *Store) queryRowSQL(ctx context.Context, query string, args []any, dest ...any) error {
+	ctx = s.statementContext(ctx)
 	st, err := s.stmt(ctx, query)
 	if err != nil {
 		return err
@@ -188,6 +193,7 @@ func (s *Store) queryStringsSQL(ctx context.Context, query string, args ...any) 
 
 // queryRowsSQL runs a prepared statement and calls scan on each row.
 func (s *Store) queryRowsSQL(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
+	ctx = s.statementContext(ctx)
 	st, err := s.stmt(ctx, query)
 	if err != nil {
 		return err

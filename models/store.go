@@ -49,6 +49,9 @@ type Store struct {
 	// transaction: the database/sql transaction under db.
 	prepared, writePrepared *preparedStatements
 	sqlTx                   *sql.Tx
+	// detached is set on the Stores of a batch's transactions (and those
+	// nested in them): see statementContext.
+	detached bool
 	// clients is set on the Store that Open returned (not on those of
 	// InTx, which must see their own writes): see client_cache.go.
 	clients *clientCache
@@ -236,24 +239,32 @@ func allModels() []any {
 // epoch moves on as soon as it commits (see epoch.go). A nested InTx shares
 // its parent's record. On SQLite, transactions that arrive together commit
 // together (write_batch.go), each with its own outcome.
+//
+// fn must do all its reading and writing through tx: the write connection
+// is the transaction's until it ends, so a write through s from inside fn
+// waits for it forever, and a read through s does not see fn's writes.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.tx == nil && s.batches != nil {
 		return s.inBatch(ctx, fn)
 	}
-	state := s.tx
-	if state == nil {
-		state = &txState{}
-	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, epoch: s.epoch, tx: state, prepared: s.prepared, sqlTx: sqlTxOf(tx)})
+	// A nested transaction records its changes apart and hands them to its
+	// parent only if it commits: rolled back, its epoch increment is undone
+	// too, and the parent must still make its own.
+	state := &txState{}
+	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, epoch: s.epoch, tx: state, prepared: s.prepared, sqlTx: sqlTxOf(tx), detached: s.detached})
 	})
-	if s.tx == nil {
-		s.writeCounts.record(1)
+	if s.tx != nil {
+		if err == nil {
+			s.tx.merge(*state)
+		}
+		return err
 	}
-	if err == nil && s.tx == nil && state.changed {
+	s.writeCounts.record(1)
+	if err == nil && state.changed {
 		s.epoch.local.Add(1)
 	}
-	if err == nil && s.tx == nil && state.clientsChanged {
+	if err == nil && state.clientsChanged {
 		s.epoch.clients.Add(1)
 	}
 	return err
@@ -261,7 +272,21 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 
 // conn is the handle for one call, bound to ctx.
 func (s *Store) conn(ctx context.Context) *gorm.DB {
-	return s.db.WithContext(ctx)
+	return s.db.WithContext(s.statementContext(ctx))
+}
+
+// statementContext is the context a statement runs with. In a batch of
+// write transactions (write_batch.go) it keeps ctx's values but not its
+// cancellation: the driver interrupts a statement whose context ends, and an
+// interrupted write makes SQLite roll back the whole transaction, which
+// would fail every other caller's transaction of the batch. A transaction
+// that has begun runs to its end; a caller whose context ended before it
+// began is not run at all.
+func (s *Store) statementContext(ctx context.Context) context.Context {
+	if s.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // writeConn is the handle for a write made outside a transaction by a

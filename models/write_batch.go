@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -110,23 +111,24 @@ func (s *Store) runBatch() {
 	// to finish before even reaching the queue, and every batch would hold
 	// one transaction.
 	runtime.Gosched()
+	// The queue is taken once the write lock is ours, so that those who
+	// arrive while a checkpoint holds it join this batch.
+	s.writes.Lock()
 	b.mu.Lock()
 	n := min(len(b.queue), maxBatch)
-	batch := b.queue[:n:n]
-	b.queue = b.queue[n:]
+	batch := slices.Clone(b.queue[:n])
+	b.queue = slices.Delete(b.queue, 0, n)
 	b.mu.Unlock()
 
 	finished := false
 	defer func() {
 		// Runs also when a transaction's function ended this goroutine
 		// (runtime.Goexit): nobody may be left waiting.
+		s.writes.Unlock()
 		if !finished {
-			for _, job := range batch {
-				if job.err == nil && job.panicked == nil {
-					job.err = errBatchAborted
-				}
-			}
+			failAll(batch, errBatchAborted)
 		}
+		s.writeCounts.record(len(batch))
 		b.mu.Lock()
 		if len(b.queue) > 0 {
 			b.queue[0].wake <- true
@@ -139,19 +141,14 @@ func (s *Store) runBatch() {
 		}
 	}()
 	s.commitBatch(batch)
-	s.writeCounts.record(len(batch))
 	finished = true
 }
 
-// commitBatch runs the jobs in one transaction on the write connection and
-// records each one's outcome in it.
+// commitBatch runs the jobs in one transaction on the write connection,
+// whose lock the caller holds, and records each one's outcome in it.
 func (s *Store) commitBatch(batch []*writeJob) {
-	s.writes.Lock()
-	defer s.writes.Unlock()
 	// The transaction belongs to no single request: none of their contexts
-	// may end it, and each statement runs with its caller's values but not
-	// its cancellation, since interrupting a statement in a transaction can
-	// roll the whole transaction back.
+	// may end it (see statementContext).
 	tx := s.writer.WithContext(context.Background()).Begin()
 	if tx.Error != nil {
 		failAll(batch, fmt.Errorf("begin transaction: %w", tx.Error))
@@ -184,17 +181,16 @@ func (s *Store) commitBatch(batch []*writeJob) {
 		return
 	}
 	committed = true
-	var changed, clientsChanged bool
+	var changed txState
 	for _, job := range batch {
 		if job.err == nil && job.panicked == nil {
-			changed = changed || job.state.changed
-			clientsChanged = clientsChanged || job.state.clientsChanged
+			changed.merge(job.state)
 		}
 	}
-	if changed {
+	if changed.changed {
 		s.epoch.local.Add(1)
 	}
-	if clientsChanged {
+	if changed.clientsChanged {
 		s.epoch.clients.Add(1)
 	}
 }
@@ -206,8 +202,11 @@ func (s *Store) commitBatch(batch []*writeJob) {
 // themselves leaves the transaction in an unknown state: runJob returns it,
 // and the batch is not committed.
 func (s *Store) runJob(tx *gorm.DB, sqlTx *sql.Tx, job *writeJob, savepoint bool) (ok bool, err error) {
+	if job.err = job.ctx.Err(); job.err != nil {
+		return false, nil // its caller gave up before it began
+	}
 	ctx := context.WithoutCancel(job.ctx)
-	jobTx := &Store{db: tx.WithContext(ctx), epoch: s.epoch, tx: &job.state, prepared: s.writePrepared, sqlTx: sqlTx}
+	jobTx := &Store{db: tx.WithContext(ctx), epoch: s.epoch, tx: &job.state, prepared: s.writePrepared, sqlTx: sqlTx, detached: true}
 	if savepoint {
 		if _, err := jobTx.execSQL(ctx, savepointSQL); err != nil {
 			return false, fmt.Errorf("begin savepoint: %w", err)

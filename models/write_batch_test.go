@@ -27,28 +27,37 @@ func createUser(id, email string) func(ctx context.Context, tx *Store) error {
 	}
 }
 
-// runQueued runs first alone, waits until it holds the batch (blocked on
-// the write lock the test holds), queues the others behind it in order, and
-// then lets everything run: the others commit as one batch, run by the
-// goroutine of the first of them. It returns when every
-// job's InTx has returned (or its goroutine ended).
+// runQueued runs first alone and holds its batch open (its body waits)
+// while the others queue behind it in order; then it lets everything run:
+// the others commit as one batch, run by the goroutine of the first of them.
+// It returns when every job's InTx has returned (or its goroutine ended).
 func runQueued(t *testing.T, s *Store, first *batchJob, others []*batchJob) {
 	t.Helper()
-	ctx := context.Background()
+	runQueuedWithContexts(t, s, first, others, nil)
+}
+
+// runQueuedWithContexts is runQueued with the contexts some jobs' InTx is
+// called with, by job name (context.Background for the others).
+func runQueuedWithContexts(t *testing.T, s *Store, first *batchJob, others []*batchJob, contexts map[string]context.Context) {
+	t.Helper()
 	var wg sync.WaitGroup
-	start := func(j *batchJob) {
+	start := func(j *batchJob, fn func(ctx context.Context, tx *Store) error) {
+		ctx := contexts[j.name]
+		if ctx == nil {
+			ctx = context.Background()
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { j.panicked = recover() }()
-			j.err = s.InTx(ctx, func(tx *Store) error { return j.fn(ctx, tx) })
+			j.err = s.InTx(ctx, func(tx *Store) error { return fn(ctx, tx) })
 			j.returned = true
 		}()
 	}
-	queued := func(leading bool, n int) bool {
+	queued := func(n int) bool {
 		s.batches.mu.Lock()
 		defer s.batches.mu.Unlock()
-		return s.batches.leading == leading && len(s.batches.queue) == n
+		return s.batches.leading && len(s.batches.queue) == n
 	}
 	waitFor := func(what string, cond func() bool) {
 		deadline := time.Now().Add(5 * time.Second)
@@ -59,14 +68,18 @@ func runQueued(t *testing.T, s *Store, first *batchJob, others []*batchJob) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	s.writes.Lock()
-	start(first)
-	waitFor("the first transaction leads", func() bool { return queued(true, 0) })
+	running, release := make(chan struct{}), make(chan struct{})
+	start(first, func(ctx context.Context, tx *Store) error {
+		close(running)
+		<-release
+		return first.fn(ctx, tx)
+	})
+	<-running
 	for i, j := range others {
-		start(j)
-		waitFor(j.name+" is queued", func() bool { return queued(true, i+1) })
+		start(j, j.fn)
+		waitFor(j.name+" is queued", func() bool { return queued(i + 1) })
 	}
-	s.writes.Unlock()
+	close(release)
 	wg.Wait()
 }
 
@@ -172,5 +185,81 @@ func TestAWriteBatchWhoseRunnerExitsReleasesEveryone(t *testing.T) {
 	}
 	if err := s.InTx(ctx, func(tx *Store) error { return createUser("u4", "four@example.com")(ctx, tx) }); err != nil {
 		t.Fatalf("write after the abandoned batch: %v", err)
+	}
+}
+
+func TestACancelledCallerFailsOnlyItsOwnTransaction(t *testing.T) {
+	s, _ := openMigrated(t)
+	ctx := context.Background()
+	gone, cancelGone := context.WithCancel(ctx)
+	cancelGone()
+	// A body whose caller goes away midway: the driver would interrupt its
+	// next statement, and SQLite would roll back the whole batch with it.
+	midway, cancelMidway := context.WithCancel(ctx)
+	defer cancelMidway()
+
+	first := &batchJob{name: "first", fn: createUser("u1", "one@example.com")}
+	others := []*batchJob{
+		{name: "ok before", fn: createUser("u2", "two@example.com")},
+		{name: "caller gone before it began", fn: func(_ context.Context, tx *Store) error {
+			return createUser("u3", "three@example.com")(gone, tx)
+		}},
+		{name: "caller gone midway", fn: func(_ context.Context, tx *Store) error {
+			cancelMidway()
+			return createUser("u4", "four@example.com")(midway, tx)
+		}},
+		{name: "ok after", fn: createUser("u5", "five@example.com")},
+	}
+	// The jobs' own contexts: InTx is given gone for the third.
+	runQueuedWithContexts(t, s, first, others, map[string]context.Context{"caller gone before it began": gone})
+
+	for _, j := range append([]*batchJob{first}, others...) {
+		want := error(nil)
+		if j.name == "caller gone before it began" {
+			want = context.Canceled
+		}
+		if !errors.Is(j.err, want) || (want == nil && j.err != nil) {
+			t.Errorf("%s: InTx = %v, want %v", j.name, j.err, want)
+		}
+	}
+	for id, want := range map[string]bool{"u1": true, "u2": true, "u3": false, "u4": true, "u5": true} {
+		_, err := s.UserByID(ctx, id)
+		if got := err == nil; got != want {
+			t.Errorf("user %s stored = %v, want %v (err %v)", id, got, want, err)
+		}
+	}
+}
+
+func TestANestedTransactionRolledBackLeavesItsParentToMoveTheEpoch(t *testing.T) {
+	s, _ := openMigrated(t)
+	ctx := context.Background()
+	row := func() int64 {
+		var v int64
+		if err := s.queryRowSQL(ctx, `SELECT value FROM token_epoches WHERE id = $1`, []any{tokenEpochID}, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	rowBefore, localBefore := row(), s.TokenEpoch()
+	err := s.InTx(ctx, func(tx *Store) error {
+		nestedErr := tx.InTx(ctx, func(nested *Store) error {
+			if err := nested.tokensChanged(ctx); err != nil {
+				return err
+			}
+			return errors.New("nested change abandoned")
+		})
+		if nestedErr == nil {
+			t.Error("nested InTx succeeded")
+		}
+		return tx.tokensChanged(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := row(); got != rowBefore+1 {
+		t.Errorf("epoch row %d → %d, want it moved once by the parent's own change", rowBefore, got)
+	}
+	if s.TokenEpoch() == localBefore {
+		t.Error("the process's token epoch did not move")
 	}
 }
