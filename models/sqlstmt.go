@@ -133,10 +133,11 @@ func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 
 // prepareHotStatements prepares the hand-written statements on the pools.
 func (s *Store) prepareHotStatements(ctx context.Context) error {
-	queries := append(slices.Clone(hotQueries), hotSQLiteQueries...)
+	only := hotSQLiteQueries
 	if s.postgres() {
-		queries = append(slices.Clone(hotQueries), hotPostgresQueries...)
+		only = hotPostgresQueries
 	}
+	queries := append(slices.Clone(hotQueries), only...)
 	if err := s.prepared.prepareAll(ctx, queries); err != nil {
 		return err
 	}

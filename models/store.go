@@ -236,8 +236,8 @@ func allModels() []any {
 // InTx runs fn in one database transaction: it commits when fn returns nil
 // and rolls back otherwise.
 // When the transaction changed what tokens may do, the process's token
-// epoch moves on as soon as it commits (see epoch.go). A nested InTx shares
-// its parent's record. On SQLite, transactions that arrive together commit
+// epoch moves on as soon as it commits (see epoch.go). A nested InTx hands
+// its record to its parent when it commits. On SQLite, transactions that arrive together commit
 // together (write_batch.go), each with its own outcome.
 //
 // fn must do all its reading and writing through tx: the write connection

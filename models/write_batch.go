@@ -46,7 +46,7 @@ type WriteStats struct {
 	Transactions, Batches uint64
 }
 
-// writeCounters is where a Store and its transactions count WriteStats.
+// writeCounters is where a Store counts WriteStats.
 type writeCounters struct {
 	transactions, batches atomic.Uint64
 }
