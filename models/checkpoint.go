@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -65,43 +64,19 @@ func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) { return 
 // Driver is the mattn driver.
 func (c sqliteConnector) Driver() driver.Driver { return c.driver }
 
-// checkpointer is the goroutine that checkpoints one Store.
-type checkpointer struct {
-	stop     chan struct{}
-	done     chan struct{}
-	stopOnce sync.Once
-}
-
 // startCheckpoints checkpoints s every interval until stopCheckpoints.
-func (s *Store) startCheckpoints(every time.Duration) {
-	c := &checkpointer{stop: make(chan struct{}), done: make(chan struct{})}
-	s.checkpoints = c
-	go func() {
-		defer close(c.done)
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-c.stop:
-				return
-			case <-tick.C:
-				// A checkpoint that fails (the disk, or a checkpoint run by
-				// another process) leaves the frames in the WAL, where
-				// readers still find them; the next tick tries again, and
-				// closing the last connection checkpoints too.
-				_, _, _ = s.checkpoint(context.Background())
-			}
-		}
-	}()
+func (s *Store) startCheckpoints(interval time.Duration) {
+	s.checkpoints = every(interval, func() {
+		// A checkpoint that fails (the disk, or a checkpoint run by another
+		// process) leaves the frames in the WAL, where readers still find
+		// them; the next tick tries again, and closing the last connection
+		// checkpoints too.
+		_, _, _ = s.checkpoint(context.Background())
+	})
 }
 
-// stopCheckpoints ends the goroutine and waits for a checkpoint under way.
-func (s *Store) stopCheckpoints() {
-	if c := s.checkpoints; c != nil {
-		c.stopOnce.Do(func() { close(c.stop) })
-		<-c.done
-	}
-}
+// stopCheckpoints ends the checkpoints and waits for one under way.
+func (s *Store) stopCheckpoints() { s.checkpoints.halt() }
 
 // checkpoint copies committed WAL frames into the database file, as far as
 // open readers allow, and reports the frames in the WAL and how many of them

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -58,11 +57,10 @@ type epoch struct {
 	// coming back through the poller or a notification), but not when this
 	// process's own revocations commit, so that revoking tokens does not
 	// empty the cache on every request.
-	clients  atomic.Uint64
-	seen     atomic.Int64
-	stop     chan struct{}
-	done     chan struct{}
-	stopOnce sync.Once
+	clients atomic.Uint64
+	seen    atomic.Int64
+	// poller is set on the epoch of a Store that Open returned.
+	poller *backgroundLoop
 }
 
 // txState is one transaction's record of whether it changed token power.
@@ -129,22 +127,8 @@ func (s *Store) ensureTokenEpoch(ctx context.Context) error {
 
 // startEpochPoller watches the counter row for changes made by other
 // processes.
-func (s *Store) startEpochPoller(every time.Duration) {
-	e := s.epoch
-	e.stop, e.done = make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(e.done)
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-e.stop:
-				return
-			case <-tick.C:
-				s.pollEpoch(context.Background())
-			}
-		}
-	}()
+func (s *Store) startEpochPoller(interval time.Duration) {
+	s.epoch.poller = every(interval, func() { s.pollEpoch(context.Background()) })
 }
 
 // pollEpoch bumps the local epoch when the stored counter moved. A failed
@@ -170,10 +154,7 @@ func (e *epoch) observe(value int64) {
 }
 
 func (s *Store) stopEpochPoller() {
-	e := s.epoch
-	if e == nil || e.stop == nil {
-		return
+	if s.epoch != nil {
+		s.epoch.poller.halt()
 	}
-	e.stopOnce.Do(func() { close(e.stop) })
-	<-e.done
 }

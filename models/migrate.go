@@ -71,6 +71,12 @@ func migrations() []migration {
 			}
 			return nil
 		}},
+		// The consent form now carries its request signed (app/grants), so
+		// pending_authorizations is no longer written; it stays for builds
+		// before this one, which a rolling upgrade runs beside this one.
+		{5, "consent answers (consent requests travel signed in the form)", func(ctx context.Context, tx *Store) error {
+			return tx.conn(ctx).AutoMigrate(&ConsentAnswer{})
+		}},
 	}
 }
 

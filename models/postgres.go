@@ -90,6 +90,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open PostgreSQL database %s: %w", name, err)
 	}
 	s.startEpochPoller(EpochPollEvery)
+	s.startJanitor(janitorEvery)
 	s.startEpochListener()
 	return s, nil
 }

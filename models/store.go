@@ -36,9 +36,9 @@ type Store struct {
 	// the Store that Open returned; nil on PostgreSQL and inside a
 	// transaction. See Open.
 	writer *gorm.DB
-	// checkpoints is set on the Store that Open returned (not on those of
-	// InTx): see checkpoint.go.
-	checkpoints *checkpointer
+	// checkpoints and janitor are set on the Store that Open returned (not
+	// on those of InTx): see checkpoint.go and janitor.go.
+	checkpoints, janitor *backgroundLoop
 	// epoch is shared with the Stores of transactions; tx is set on those
 	// only: see epoch.go.
 	epoch *epoch
@@ -110,6 +110,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	s.startCheckpoints(checkpointEvery)
 	s.startEpochPoller(EpochPollEvery)
+	s.startJanitor(janitorEvery)
 	return s, nil
 }
 
@@ -186,6 +187,7 @@ func openSQLitePool(dsn string, size int, pragmas []string) (*gorm.DB, error) {
 // last one checkpoints the WAL a final time.
 func (s *Store) Close() error {
 	s.stopCheckpoints()
+	s.stopJanitor()
 	s.stopEpochPoller()
 	s.stopEpochListener()
 	return s.closeConnections()
@@ -227,7 +229,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func allModels() []any {
 	return []any{
 		&Setting{}, &User{}, &Workspace{}, &Membership{}, &Client{},
-		&Grant{}, &GrantWorkspace{}, &PendingAuthorization{}, &AuthCode{},
+		&Grant{}, &GrantWorkspace{}, &ConsentAnswer{}, &AuthCode{},
 		&Token{}, &TokenWorkspace{}, &SigningKey{},
 		&AuditEvent{}, &AuditEventWorkspace{}, &AuditChainHead{}, &TokenEpoch{}, &Template{}, &APIKey{},
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -125,5 +126,42 @@ func TestForeignKeyViolationIsReportedAsSuch(t *testing.T) {
 	err = s.PutMembership(ctx, "no-such-workspace", u.ID, RoleMember)
 	if !errors.Is(err, gorm.ErrForeignKeyViolated) {
 		t.Fatalf("PutMembership for an unknown workspace: err = %v, want a foreign key violation", err)
+	}
+}
+
+// TestJanitorPurgesExpiredConsentAnswers: the janitor a Store runs deletes
+// expired answers on its own.
+func TestJanitorPurgesExpiredConsentAnswers(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	record := func(id string, expires time.Time) {
+		t.Helper()
+		if err := s.InTx(ctx, func(tx *Store) error { return tx.RecordConsentAnswer(ctx, id, expires) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record("expired", time.Now().Add(-time.Second))
+	record("live", time.Now().Add(time.Hour))
+	s.stopJanitor()
+	s.startJanitor(10 * time.Millisecond)
+	count := func() (n int64) {
+		if err := s.conn(ctx).Model(&ConsentAnswer{}).Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for count() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d answers after 5 s of janitor, want the live one only", count())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -19,6 +19,7 @@ import (
 // authorizeBench is one user, one workspace and one client, with the engine
 // and consent service wired as in production.
 type authorizeBench struct {
+	store  *models.Store
 	engine *oauth.Engine
 	grants *grants.Service
 	user   models.User
@@ -26,7 +27,12 @@ type authorizeBench struct {
 	ws     string
 }
 
-func newAuthorizeBench(b *testing.B) *authorizeBench {
+// testRequestKey signs the consent requests of these tests.
+var testRequestKey = []byte("consentry-grants-test-request-key-32b")
+
+// newAuthorizeBench builds the environment with the given clock (the
+// engine's and the consent service's).
+func newAuthorizeBench(b testing.TB, now func() time.Time) *authorizeBench {
 	b.Helper()
 	ctx := context.Background()
 	store := storetest.Open(b)
@@ -35,7 +41,7 @@ func newAuthorizeBench(b *testing.B) *authorizeBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	engine := oauth.New("http://127.0.0.1:8080", store, catalog, keys, oauth.Options{Now: time.Now, Random: rand.Reader})
+	engine := oauth.New("http://127.0.0.1:8080", store, catalog, keys, oauth.Options{Now: now, Random: rand.Reader})
 	user := models.User{ID: "u1", Email: "alice@example.com", Name: "Alice", PasswordHash: "x"}
 	if err := store.CreateUser(ctx, &user); err != nil {
 		b.Fatal(err)
@@ -56,7 +62,11 @@ func newAuthorizeBench(b *testing.B) *authorizeBench {
 		"scope": {"openid workspace:read offline_access"}, "state": {"s"}, "code_challenge_method": {"S256"},
 		"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)},
 	}
-	return &authorizeBench{engine: engine, grants: grants.New(store, engine, time.Now), user: user, query: q, ws: ws.ID}
+	svc, err := grants.New(store, engine, testRequestKey, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &authorizeBench{store: store, engine: engine, grants: svc, user: user, query: q, ws: ws.ID}
 }
 
 var benchActor = models.Actor{Type: models.ActorUser, ID: "u1"}
@@ -67,7 +77,7 @@ var benchActor = models.Actor{Type: models.ActorUser, ID: "u1"}
 func BenchmarkAuthorizeToCode(b *testing.B) {
 	ctx := context.Background()
 	b.Run("through consent", func(b *testing.B) {
-		env := newAuthorizeBench(b)
+		env := newAuthorizeBench(b, time.Now)
 		q := url.Values{}
 		for k, v := range env.query {
 			q[k] = v
@@ -84,13 +94,13 @@ func BenchmarkAuthorizeToCode(b *testing.B) {
 			if err != nil || start.Screen == nil {
 				b.Fatalf("Begin = %+v, %v; want the consent screen", start, err)
 			}
-			if _, err := env.grants.Decide(ctx, env.user, start.Screen.PendingID, decision, benchActor); err != nil {
+			if _, err := env.grants.Decide(ctx, env.user, start.Screen.SignedRequest, decision, benchActor); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("nothing new asked", func(b *testing.B) {
-		env := newAuthorizeBench(b)
+		env := newAuthorizeBench(b, time.Now)
 		req, err := env.engine.ValidateAuthorize(ctx, env.query)
 		if err != nil {
 			b.Fatal(err)
@@ -99,7 +109,7 @@ func BenchmarkAuthorizeToCode(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := env.grants.Decide(ctx, env.user, start.Screen.PendingID, grants.Decision{
+		if _, err := env.grants.Decide(ctx, env.user, start.Screen.SignedRequest, grants.Decision{
 			Approve: true, Scopes: []string{"openid", "workspace:read", "offline_access"}, WorkspaceIDs: []string{env.ws},
 		}, benchActor); err != nil {
 			b.Fatal(err)

@@ -212,7 +212,11 @@ func (tpl *cascadeTemplate) open(tb testing.TB, dir string) *cascadeRun {
 		tb.Fatalf("open copy: %v", err)
 	}
 	engine := newCascadeEngine(tb, store)
-	r := &cascadeRun{tpl: tpl, path: path, store: store, engine: engine, svc: grants.New(store, engine, cascadeNow)}
+	svc, err := grants.New(store, engine, testRequestKey, cascadeNow)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := &cascadeRun{tpl: tpl, path: path, store: store, engine: engine, svc: svc}
 	// A running server has served requests and run cascades before the one
 	// measured: serve a bearer request and run both operations on the
 	// warm-up app, so the timing is of the cascade alone.

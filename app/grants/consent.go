@@ -5,12 +5,13 @@ package grants
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/consentry/consentry/app/oauth"
 	"github.com/consentry/consentry/models"
@@ -18,8 +19,8 @@ import (
 
 // Errors that end a consent decision without granting anything.
 var (
-	// ErrRequestGone means the pending authorization expired, was already
-	// decided, or belongs to someone else.
+	// ErrRequestGone means the consent request expired, was already
+	// answered, belongs to someone else, or was not signed by this server.
 	ErrRequestGone = errors.New("this authorization request has expired or was already answered")
 	// ErrOutsideRequest means the submitted choices include a scope that was
 	// not requested or a workspace the user does not belong to.
@@ -31,18 +32,26 @@ type Service struct {
 	store   *models.Store
 	engine  *oauth.Engine
 	catalog *models.Catalog
+	signer  requestSigner
 	now     func() time.Time
 }
 
-// New returns a Service.
-func New(store *models.Store, engine *oauth.Engine, now func() time.Time) *Service {
-	return &Service{store: store, engine: engine, catalog: engine.Catalog(), now: now}
+// New returns a Service. requestKey signs the requests consent forms carry
+// (signed_request.go): at least MinRequestKeyLength bytes, and the same on
+// every instance that serves one database.
+func New(store *models.Store, engine *oauth.Engine, requestKey []byte, now func() time.Time) (*Service, error) {
+	signer, err := newRequestSigner(requestKey)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: store, engine: engine, catalog: engine.Catalog(), signer: signer, now: now}, nil
 }
 
-// Screen is everything the consent screen shows for one pending request.
+// Screen is everything the consent screen shows for one request.
 type Screen struct {
-	PendingID string
-	Request   oauth.AuthorizeRequest
+	// SignedRequest is what the form posts back as "request".
+	SignedRequest string
+	Request       oauth.AuthorizeRequest
 	// Reauthorization is true when the user already has a grant to this app.
 	Reauthorization bool
 	Scopes          []ScopeChoice
@@ -80,9 +89,8 @@ type Start struct {
 
 // Begin decides what a signed-in user's authorization request needs.
 func (s *Service) Begin(ctx context.Context, user models.User, authTime time.Time, req oauth.AuthorizeRequest) (Start, error) {
-	grant, err := s.store.ActiveGrantOf(ctx, user.ID, req.Client.ID)
-	hasGrant := err == nil
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
+	grant, hasGrant, err := s.activeGrant(ctx, user, req.Client.ID)
+	if err != nil {
 		return Start{}, err
 	}
 	needsWorkspace := s.needsWorkspace(req.Scopes)
@@ -110,33 +118,29 @@ func (s *Service) Begin(ctx context.Context, user models.User, authTime time.Tim
 			RedirectURI: req.RedirectURI, State: req.State,
 		}
 	}
-	now := s.now().UTC()
-	pending := models.PendingAuthorization{
-		ID: rand.Text(), UserID: user.ID, ClientID: req.Client.ID, RedirectURI: req.RedirectURI,
+	now := s.now()
+	signed, err := s.signer.sign(signedRequest{
+		ID: uuid.Must(uuid.NewV7()).String(), UserID: user.ID, ClientID: req.Client.ID, RedirectURI: req.RedirectURI,
 		Scopes: strings.Join(req.Scopes, " "), State: req.State, Nonce: req.Nonce,
-		CodeChallenge: req.CodeChallenge, Prompt: req.Prompt, AuthTime: authTime.UTC(),
-		CreatedAt: now, ExpiresAt: now.Add(oauth.PendingTTL),
-	}
-	if err := s.store.CreatePending(ctx, &pending); err != nil {
+		CodeChallenge: req.CodeChallenge, Prompt: req.Prompt, AuthTime: unixNanos(authTime),
+		ExpiresAt: unixNanos(now.Add(oauth.ConsentTTL)),
+	})
+	if err != nil {
 		return Start{}, err
 	}
-	screen, err := s.screen(ctx, user, pending, req, nil)
+	screen, err := s.screen(ctx, user, grant, hasGrant, signed, req, nil)
 	if err != nil {
 		return Start{}, err
 	}
 	return Start{Screen: screen}, nil
 }
 
-// screen builds the consent screen; submitted, when not nil, replaces the
-// defaults with what the user had ticked.
-func (s *Service) screen(ctx context.Context, user models.User, p models.PendingAuthorization, req oauth.AuthorizeRequest, submitted *Decision) (*Screen, error) {
-	grant, err := s.store.ActiveGrantOf(ctx, user.ID, req.Client.ID)
-	hasGrant := err == nil
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return nil, err
-	}
+// screen builds the consent screen of req, signed as signed, for a user
+// whose current grant to the client is grant (when hasGrant); submitted,
+// when not nil, replaces the defaults with what the user had ticked.
+func (s *Service) screen(ctx context.Context, user models.User, grant models.ActiveGrant, hasGrant bool, signed string, req oauth.AuthorizeRequest, submitted *Decision) (*Screen, error) {
 	granted := strings.Fields(grant.Scopes)
-	sc := &Screen{PendingID: p.ID, Request: req, Reauthorization: hasGrant, NeedsWorkspace: s.needsWorkspace(req.Scopes)}
+	sc := &Screen{SignedRequest: signed, Request: req, Reauthorization: hasGrant, NeedsWorkspace: s.needsWorkspace(req.Scopes)}
 	for _, name := range req.Scopes {
 		scope, _ := s.catalog.Lookup(name)
 		c := ScopeChoice{Scope: scope, Granted: slices.Contains(granted, name)}
@@ -195,27 +199,27 @@ func (e *ChoiceError) Error() string {
 	return fmt.Sprintf("consent choices need fixing: %s %s", e.Screen.ScopeError, e.Screen.WorkspaceError)
 }
 
-// Decide carries out the person's decision on a pending request and returns
-// the redirect back to the client: access_denied, or a code. Approval sets
-// the grant (SPEC §6): its workspaces to exactly those picked, its scopes to
-// the approved requested scopes plus earlier ones this request did not ask
-// about; the code carries the approved scopes and picked workspaces.
-func (s *Service) Decide(ctx context.Context, user models.User, pendingID string, d Decision, actor models.Actor) (string, error) {
-	now := s.now()
-	p, err := s.store.PendingOf(ctx, pendingID, user.ID, now)
-	if errors.Is(err, models.ErrNotFound) {
+// Decide carries out the person's decision on the request signed as signed
+// (the consent form's "request") and returns the redirect back to the
+// client: access_denied, or a code. Approval sets the grant (SPEC §6): its
+// workspaces to exactly those picked, its scopes to the approved requested
+// scopes plus earlier ones this request did not ask about; the code carries
+// the approved scopes and picked workspaces. Either answer is recorded with
+// what it does, so a request is answered once.
+func (s *Service) Decide(ctx context.Context, user models.User, signed string, d Decision, actor models.Actor) (string, error) {
+	p, err := s.signer.open(signed)
+	if err != nil || p.UserID != user.ID || !s.now().Before(p.expiresAt()) {
 		return "", ErrRequestGone
-	}
-	if err != nil {
-		return "", err
 	}
 	req, err := s.requestOf(ctx, p)
 	if err != nil {
 		return "", err
 	}
 	if !d.Approve {
-		if err := s.store.DeletePending(ctx, p.ID, user.ID); err != nil {
-			return "", requestGone(err)
+		if err := s.store.InTx(ctx, func(tx *models.Store) error {
+			return recordAnswer(ctx, tx, p)
+		}); err != nil {
+			return "", err
 		}
 		return s.engine.DenyRedirect(req), nil
 	}
@@ -224,7 +228,11 @@ func (s *Service) Decide(ctx context.Context, user models.User, pendingID string
 		return "", err
 	}
 	if len(approved) == 0 || (s.needsWorkspace(approved) && len(workspaces) == 0) {
-		screen, err := s.screen(ctx, user, p, req, &d)
+		grant, hasGrant, err := s.activeGrant(ctx, user, req.Client.ID)
+		if err != nil {
+			return "", err
+		}
+		screen, err := s.screen(ctx, user, grant, hasGrant, signed, req, &d)
 		if err != nil {
 			return "", err
 		}
@@ -237,8 +245,8 @@ func (s *Service) Decide(ctx context.Context, user models.User, pendingID string
 	}
 	var redirect string
 	err = s.store.InTx(ctx, func(tx *models.Store) error {
-		if err := tx.DeletePending(ctx, p.ID, user.ID); err != nil {
-			return requestGone(err)
+		if err := recordAnswer(ctx, tx, p); err != nil {
+			return err
 		}
 		grantID, err := s.putGrant(ctx, tx, user, req, approved, workspaces, actor)
 		if err != nil {
@@ -250,7 +258,7 @@ func (s *Service) Decide(ctx context.Context, user models.User, pendingID string
 		}
 		redirect, err = s.engine.IssueCode(ctx, tx, oauth.CodeGrant{
 			Request: req, UserID: user.ID, GrantID: grantID, Scopes: approved,
-			WorkspaceIDs: tokenWorkspaces, AuthTime: p.AuthTime,
+			WorkspaceIDs: tokenWorkspaces, AuthTime: fromUnixNanos(p.AuthTime),
 		})
 		return err
 	})
@@ -353,9 +361,28 @@ func (s *Service) putGrant(ctx context.Context, tx *models.Store, user models.Us
 	return grantID, tx.RecordChange(ctx, actor, rec, revoked, now)
 }
 
-// requestOf rebuilds the validated request a pending authorization holds.
-// The client is read again: one disabled since then cannot get a code.
-func (s *Service) requestOf(ctx context.Context, p models.PendingAuthorization) (oauth.AuthorizeRequest, error) {
+// activeGrant is the user's live grant to the client, if there is one.
+func (s *Service) activeGrant(ctx context.Context, user models.User, clientID string) (models.ActiveGrant, bool, error) {
+	grant, err := s.store.ActiveGrantOf(ctx, user.ID, clientID)
+	if errors.Is(err, models.ErrNotFound) {
+		return models.ActiveGrant{}, false, nil
+	}
+	return grant, err == nil, err
+}
+
+// recordAnswer records, in the decision's transaction, that p is answered;
+// answered before, it is ErrRequestGone and the transaction rolls back.
+func recordAnswer(ctx context.Context, tx *models.Store, p signedRequest) error {
+	err := tx.RecordConsentAnswer(ctx, p.ID, p.expiresAt())
+	if errors.Is(err, models.ErrConflict) {
+		return ErrRequestGone
+	}
+	return err
+}
+
+// requestOf rebuilds the validated request p carries. The client is read
+// again: one disabled since then cannot get a code.
+func (s *Service) requestOf(ctx context.Context, p signedRequest) (oauth.AuthorizeRequest, error) {
 	client, err := s.store.ClientByID(ctx, p.ClientID)
 	if err != nil {
 		return oauth.AuthorizeRequest{}, err
@@ -367,30 +394,6 @@ func (s *Service) requestOf(ctx context.Context, p models.PendingAuthorization) 
 		Client: client, RedirectURI: p.RedirectURI, Scopes: strings.Fields(p.Scopes), State: p.State,
 		Nonce: p.Nonce, CodeChallenge: p.CodeChallenge, Prompt: p.Prompt,
 	}, nil
-}
-
-// Screen rebuilds the consent screen of a pending request (for a page
-// reload), or ErrRequestGone.
-func (s *Service) Screen(ctx context.Context, user models.User, pendingID string) (*Screen, error) {
-	p, err := s.store.PendingOf(ctx, pendingID, user.ID, s.now())
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, ErrRequestGone
-	}
-	if err != nil {
-		return nil, err
-	}
-	req, err := s.requestOf(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	return s.screen(ctx, user, p, req, nil)
-}
-
-func requestGone(err error) error {
-	if errors.Is(err, models.ErrNotFound) {
-		return ErrRequestGone
-	}
-	return err
 }
 
 func (s *Service) needsWorkspace(scopes []string) bool {

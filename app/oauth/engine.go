@@ -14,7 +14,8 @@ const (
 	CodeTTL         = 60 * time.Second
 	AccessTokenTTL  = 15 * time.Minute
 	RefreshTokenTTL = 30 * 24 * time.Hour
-	PendingTTL      = 10 * time.Minute
+	// ConsentTTL is how long a consent screen can be answered.
+	ConsentTTL = 10 * time.Minute
 )
 
 // Engine runs the OAuth 2.1 flows. It takes plain values and returns structs

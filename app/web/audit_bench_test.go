@@ -77,7 +77,7 @@ func newAuditBench(tb testing.TB, events int) *auditBench {
 	}
 	base := "http://" + ln.Addr().String()
 	svc, err := NewServices(ctx, store, models.DefaultCatalog(), ServiceOptions{
-		Issuer: base, Passwords: cheapPasswords, Throttle: accounts.DefaultThrottleLimits, Now: time.Now, Random: rand.Reader,
+		Issuer: base, SessionKey: testSessionKey, Passwords: cheapPasswords, Throttle: accounts.DefaultThrottleLimits, Now: time.Now, Random: rand.Reader,
 	})
 	if err != nil {
 		tb.Fatal(err)

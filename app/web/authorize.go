@@ -120,7 +120,7 @@ func (s *Server) renderConsent(c *fiber.Ctx, status int, sc *grants.Screen) erro
 	client := sc.Request.Client
 	props := pages.ConsentProps{
 		Layout:                page(c, "Allow "+client.Name+"?"),
-		RequestID:             sc.PendingID,
+		Request:               sc.SignedRequest,
 		App:                   pages.ConsentApp{Name: client.Name, LogoURL: client.LogoURL, HomepageURL: client.HomepageURL, HomepageHost: hostOf(client.HomepageURL), RedirectHost: hostOf(sc.Request.RedirectURI)},
 		SwitchAccountReturnTo: "/oauth/authorize?" + string(c.Request().URI().QueryString()),
 		Reauthorization:       sc.Reauthorization,

@@ -51,7 +51,7 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	}
 	ctx := context.Background()
 	svc, err := NewServices(ctx, store, models.DefaultCatalog(), ServiceOptions{
-		Issuer: cfg.Issuer, Passwords: cheapPasswords, Throttle: accounts.DefaultThrottleLimits,
+		Issuer: cfg.Issuer, SessionKey: cfg.SessionKey, Passwords: cheapPasswords, Throttle: accounts.DefaultThrottleLimits,
 		Now: time.Now, Random: rand.Reader,
 	})
 	if err != nil {

@@ -40,7 +40,7 @@ func startInstance(t *testing.T, store *models.Store, issuer string, ln net.List
 	ctx := context.Background()
 	cfg := Config{Issuer: issuer, SessionKey: testSessionKey, Logger: slog.New(slog.DiscardHandler)}
 	svc, err := NewServices(ctx, store, models.DefaultCatalog(), ServiceOptions{
-		Issuer: issuer, Passwords: cheapPasswords, Throttle: accounts.DefaultThrottleLimits,
+		Issuer: issuer, SessionKey: cfg.SessionKey, Passwords: cheapPasswords, Throttle: accounts.DefaultThrottleLimits,
 		Now: time.Now, Random: rand.Reader,
 	})
 	if err != nil {

@@ -303,6 +303,16 @@ func TestConsentRefusalsGrantNothing(t *testing.T) {
 			token := field(t, csrfInput, bobs.get("/apps").body)
 			return bobs.post("/oauth/consent", url.Values{"_csrf": {token}, "request": {f.request}, "decision": {"approve"}, "scope": scopes})
 		}, http.StatusBadRequest, "expired"},
+		{"an altered request", func(f consentForm) httpPage {
+			f.request = strings.Replace(f.request, ".", "x.", 1)
+			return alice.decide(f, "approve", scopes, []string{marketing})
+		}, http.StatusBadRequest, "expired"},
+		{"a request answered already", func(f consentForm) httpPage {
+			if res := alice.decide(f, "deny", nil, nil); res.status != http.StatusSeeOther {
+				t.Fatalf("deny: status %d", res.status)
+			}
+			return alice.decide(f, "approve", scopes, []string{marketing})
+		}, http.StatusBadRequest, "already answered"},
 		{"no decision", func(f consentForm) httpPage {
 			return alice.decide(f, "maybe", scopes, []string{marketing})
 		}, http.StatusBadRequest, "Allow or Cancel"},

@@ -99,7 +99,7 @@ func runServer(ctx context.Context, cmd *cli.Command, demoMode bool) error {
 			}
 		}
 		svc, err := web.NewServices(ctx, b.store, b.catalog, web.ServiceOptions{
-			Issuer: issuer, Passwords: accounts.DefaultPasswordParams, Throttle: accounts.DefaultThrottleLimits,
+			Issuer: issuer, SessionKey: key, Passwords: accounts.DefaultPasswordParams, Throttle: accounts.DefaultThrottleLimits,
 			Now: time.Now, Random: rand.Reader,
 		})
 		if err != nil {

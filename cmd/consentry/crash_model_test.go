@@ -38,7 +38,7 @@ type crashOp struct {
 	kind       crashOpKind
 	workspaces []string // consent: the workspaces picked, sorted
 	workspace  string   // remove: the workspace taken out
-	pendingID  string   // consent: the pending request the form answered
+	requestID  string   // consent: the id of the request the form answered
 	// code is, for a consent, the code it answered with ("" while
 	// unanswered) and, for an exchange, the code redeemed.
 	code            string
@@ -90,13 +90,13 @@ type crashState struct {
 	unknownCodes   int
 	unknownDropped bool
 	tokens         map[crashTokenKey]*crashToken
-	// pending says, by pending request id, whether it must still exist.
-	pending map[string]bool
-	events  []crashEvent
+	// answered says, by consent request id, whether its answer is recorded.
+	answered map[string]bool
+	events   []crashEvent
 }
 
 func newCrashState() *crashState {
-	return &crashState{codes: map[string]*crashCode{}, tokens: map[crashTokenKey]*crashToken{}, pending: map[string]bool{}}
+	return &crashState{codes: map[string]*crashCode{}, tokens: map[crashTokenKey]*crashToken{}, answered: map[string]bool{}}
 }
 
 func (s *crashState) clone() *crashState {
@@ -113,7 +113,7 @@ func (s *crashState) clone() *crashState {
 		ct.ws = slices.Clone(v.ws)
 		c.tokens[k] = &ct
 	}
-	c.pending = maps.Clone(s.pending)
+	c.answered = maps.Clone(s.answered)
 	c.events = slices.Clone(s.events)
 	return &c
 }
@@ -141,7 +141,7 @@ func (s *crashState) apply(op *crashOp) {
 			s.record("grant.updated", "", n)
 		}
 		s.granted, s.live, s.ws = true, true, slices.Clone(op.workspaces)
-		s.pending[op.pendingID] = false
+		s.answered[op.requestID] = true
 		if op.code == "" {
 			s.unknownCodes++
 		} else {
@@ -207,7 +207,7 @@ type crashDisk struct {
 	tokens                 map[crashTokenKey]diskToken
 	strays                 []string        // tokens the model cannot place
 	codes                  map[string]bool // code hash (hex) → used
-	pending                map[string]bool // pending request id → exists
+	answered               map[string]bool // consent request id → its answer is recorded
 	events                 []crashEvent
 }
 
@@ -217,10 +217,10 @@ type diskToken struct {
 	ws      []string
 }
 
-// readCrashDisk reads one user's grant, codes, tokens, the pending requests
+// readCrashDisk reads one user's grant, codes, tokens, the consent answers
 // asked about, and audit events straight from the tables.
-func readCrashDisk(ctx context.Context, db *sql.DB, userID, clientID string, pendingIDs []string) (crashDisk, error) {
-	d := crashDisk{tokens: map[crashTokenKey]diskToken{}, codes: map[string]bool{}, pending: map[string]bool{}}
+func readCrashDisk(ctx context.Context, db *sql.DB, userID, clientID string, requestIDs []string) (crashDisk, error) {
+	d := crashDisk{tokens: map[crashTokenKey]diskToken{}, codes: map[string]bool{}, answered: map[string]bool{}}
 	var grantID string
 	err := db.QueryRowContext(ctx, `SELECT id, revoked_at IS NULL FROM grants WHERE user_id = ? AND client_id = ?`, userID, clientID).
 		Scan(&grantID, &d.grantLive)
@@ -286,12 +286,12 @@ func readCrashDisk(ctx context.Context, db *sql.DB, userID, clientID string, pen
 		return d, fmt.Errorf("read codes: %w", err)
 	}
 
-	for _, id := range pendingIDs {
+	for _, id := range requestIDs {
 		var n int
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pending_authorizations WHERE id = ?`, id).Scan(&n); err != nil {
-			return d, fmt.Errorf("read pending request: %w", err)
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM consent_answers WHERE request_id = ?`, id).Scan(&n); err != nil {
+			return d, fmt.Errorf("read consent answer: %w", err)
 		}
-		d.pending[id] = n > 0
+		d.answered[id] = n > 0
 	}
 
 	rows, err = db.QueryContext(ctx, `SELECT action, details, workspace_ids FROM audit_events
@@ -379,9 +379,9 @@ func (s *crashState) mismatches(d crashDisk) []string {
 		add("%d codes no answer named, want %d", unknown, s.unknownCodes)
 	}
 
-	for id, want := range s.pending {
-		if got, asked := d.pending[id]; asked && got != want {
-			add("pending request %.8s… exists = %v, want %v", id, got, want)
+	for id, want := range s.answered {
+		if got, asked := d.answered[id]; asked && got != want {
+			add("consent request %.8s… answered = %v, want %v", id, got, want)
 		}
 	}
 

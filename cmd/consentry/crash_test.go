@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +38,7 @@ import (
 //
 //   - every change whose response arrived is there;
 //   - a change whose response never arrived is there entirely or not at all
-//     (grant, tokens, codes, pending request and audit events together);
+//     (grant, tokens, codes, the request's answer and audit events together);
 //   - the restarted server answers accordingly, and the audit chain verifies.
 
 const (
@@ -127,7 +128,7 @@ func TestCrashKeepsAnsweredChangesWhole(t *testing.T) {
 
 	raw = openRawDB(t, db)
 	for _, u := range users {
-		d, err := readCrashDisk(ctx, raw, u.id, app.id, slices.Collect(maps.Keys(u.acked.pending)))
+		d, err := readCrashDisk(ctx, raw, u.id, app.id, slices.Collect(maps.Keys(u.acked.answered)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -492,7 +493,11 @@ func (u *crashUser) consent(app *crashApp, picked []string) (code, verifier stri
 	if err != nil {
 		return "", "", err
 	}
-	op := &crashOp{kind: opConsent, workspaces: picked, pendingID: request}
+	requestID, err := signedRequestID(request)
+	if err != nil {
+		return "", "", err
+	}
+	op := &crashOp{kind: opConsent, workspaces: picked, requestID: requestID}
 	u.send(op)
 	res, err := u.browser.want(http.MethodPost, "/oauth/consent", url.Values{
 		"_csrf": {csrf}, "request": {request}, "decision": {"approve"}, "scope": crashScopes, "workspace": picked,
@@ -596,20 +601,20 @@ func (u *crashUser) settle(t *testing.T, db *sql.DB, clientID string) {
 	t.Helper()
 	without := u.acked.clone()
 	candidates := []*crashState{without}
-	var pendingIDs []string
-	for id := range u.acked.pending {
-		pendingIDs = append(pendingIDs, id)
+	var requestIDs []string
+	for id := range u.acked.answered {
+		requestIDs = append(requestIDs, id)
 	}
 	if op := u.inFlight; op != nil {
 		if op.kind == opConsent {
-			without.pending[op.pendingID] = true
-			pendingIDs = append(pendingIDs, op.pendingID)
+			without.answered[op.requestID] = false
+			requestIDs = append(requestIDs, op.requestID)
 		}
 		with := u.acked.clone()
 		with.apply(op)
 		candidates = append(candidates, with)
 	}
-	d, err := readCrashDisk(context.Background(), db, u.id, clientID, pendingIDs)
+	d, err := readCrashDisk(context.Background(), db, u.id, clientID, requestIDs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -767,4 +772,21 @@ func formField(re *regexp.Regexp, body string) (string, error) {
 		return "", fmt.Errorf("no %s in page: %.300s", re, body)
 	}
 	return html.UnescapeString(m[1]), nil
+}
+
+// signedRequestID is the id of the request a consent form carries signed:
+// its JSON, in base64url, before the dot and the signature.
+func signedRequestID(signed string) (string, error) {
+	payload, _, _ := strings.Cut(signed, ".")
+	body, err := base64.RawURLEncoding.DecodeString(payload)
+	var r struct {
+		ID string `json:"id"`
+	}
+	if err == nil {
+		err = json.Unmarshal(body, &r)
+	}
+	if err != nil || r.ID == "" {
+		return "", fmt.Errorf("consent form request %q: no request id (%v)", signed, err)
+	}
+	return r.ID, nil
 }

@@ -7,10 +7,11 @@ import "github.com/consentry/consentry/views/layout"
 // checked scope and workspace values, and decision=approve|deny.
 type ConsentProps struct {
 	Layout layout.Page
-	// RequestID is the pending authorization the form refers to (hidden
-	// field "request"); nothing else about the request comes from the form.
-	RequestID string
-	App       ConsentApp
+	// Request is the authorization request the form answers, signed by the
+	// server (hidden field "request"); nothing else about the request comes
+	// from the form.
+	Request string
+	App     ConsentApp
 	// SwitchAccountReturnTo is where "Not you?" comes back to after signing
 	// out and in again (a local path: the authorization request).
 	SwitchAccountReturnTo string

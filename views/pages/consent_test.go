@@ -29,7 +29,7 @@ func firstConsent() ConsentProps {
 			CSRF:  "csrf-token-1",
 			User:  &layout.User{Name: "Ada Lovelace", Email: "ada@acme.example"},
 		},
-		RequestID: "req-42",
+		Request: "req-42",
 		App: ConsentApp{
 			Name:         "Pixel Reports",
 			HomepageURL:  "https://pixelreports.example/about",
