@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -40,24 +41,48 @@ type ActiveGrant struct {
 }
 
 // ActiveGrantOf returns the user's live grant to a client; a revoked grant is
-// ErrNotFound.
+// ErrNotFound. Every consent, code exchange and refresh reads it, so it is
+// one statement: the grant joined with its workspaces, one row each.
 func (s *Store) ActiveGrantOf(ctx context.Context, userID, clientID string) (ActiveGrant, error) {
-	var g Grant
-	err := s.queryRowSQL(ctx, activeGrantSQL, []any{userID, clientID},
-		&g.ID, &g.UserID, &g.ClientID, &g.Scopes, &g.CreatedAt, &g.UpdatedAt, &g.RevokedAt, &g.LastUsedAt)
-	if err != nil {
+	var g ActiveGrant
+	fields := []any{&g.ID, &g.UserID, &g.ClientID, &g.Scopes, &g.CreatedAt, &g.UpdatedAt, &g.RevokedAt, &g.LastUsedAt}
+	if err := s.queryWithWorkspaces(ctx, activeGrantSQL, []any{userID, clientID}, fields, &g.WorkspaceIDs); err != nil {
 		return ActiveGrant{}, fmt.Errorf("find grant of %q to %q: %w", userID, clientID, err)
 	}
-	ws, err := s.grantWorkspaceIDs(ctx, g.ID)
-	if err != nil {
-		return ActiveGrant{}, err
+	return g, nil
+}
+
+// queryWithWorkspaces runs query, which returns one row for each workspace
+// of one record (its columns, then a workspace id, NULL when it has none):
+// it scans the record into fields and the workspace ids into workspaceIDs
+// (never nil). No row is ErrNotFound.
+func (s *Store) queryWithWorkspaces(ctx context.Context, query string, args, fields []any, workspaceIDs *[]string) error {
+	var workspaceID sql.NullString
+	dest := append(slices.Clone(fields), &workspaceID)
+	found := false
+	*workspaceIDs = []string{}
+	err := s.queryRowsSQL(ctx, query, args, func(rows *sql.Rows) error {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		found = true
+		if workspaceID.Valid {
+			*workspaceIDs = append(*workspaceIDs, workspaceID.String)
+		}
+		return nil
+	})
+	if err == nil && !found {
+		return ErrNotFound
 	}
-	return ActiveGrant{Grant: g, WorkspaceIDs: ws}, nil
+	return err
 }
 
 var (
-	activeGrantSQL = hot(`SELECT id, user_id, client_id, scopes, created_at, updated_at, revoked_at, last_used_at
-		FROM grants WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL`)
+	activeGrantSQL = hot(`SELECT g.id, g.user_id, g.client_id, g.scopes, g.created_at, g.updated_at, g.revoked_at,
+			g.last_used_at, gw.workspace_id
+		FROM grants g LEFT JOIN grant_workspaces gw ON gw.grant_id = g.id
+		WHERE g.user_id = $1 AND g.client_id = $2 AND g.revoked_at IS NULL
+		ORDER BY gw.workspace_id`)
 	grantWorkspaceIDsSQL = hot(`SELECT workspace_id FROM grant_workspaces WHERE grant_id = $1 ORDER BY workspace_id`)
 	touchGrantSQL        = hot(`UPDATE grants SET last_used_at = $1 WHERE id = $2`)
 )

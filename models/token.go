@@ -53,6 +53,9 @@ type TokenWorkspace struct {
 	Workspace   Workspace `gorm:"constraint:OnDelete:CASCADE"`
 }
 
+// tokenColumnCount is how many columns tokenColumns names.
+const tokenColumnCount = 14
+
 // tokenColumns are the columns scanTokenRow reads, in its order.
 const tokenColumns = `id, hash, kind, grant_id, client_id, user_id, family_id, scopes, needs_workspace,
 	auth_time, created_at, expires_at, revoked_at, rotated_at`
@@ -64,12 +67,13 @@ func tokenFields(t *Token) []any {
 }
 
 var (
-	insertTokenSQL = hot(`INSERT INTO tokens (` + tokenColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`)
-	insertTokenWorkspaceSQL = hot(`INSERT INTO token_workspaces (token_id, workspace_id) VALUES ($1, $2)`)
-	tokenByHashSQL          = hot(`SELECT ` + tokenColumns + ` FROM tokens WHERE hash = $1 AND kind = $2`)
-	tokenByAnyHashSQL       = hot(`SELECT ` + tokenColumns + ` FROM tokens WHERE hash = $1`)
-	rotateRefreshSQL        = hot(`UPDATE tokens SET rotated_at = $1
+	insertTokensSQL          = newMultiRowInsert(`INSERT INTO tokens (`+tokenColumns+`) VALUES `, tokenColumnCount)
+	insertTokenWorkspacesSQL = newMultiRowInsert(`INSERT INTO token_workspaces (token_id, workspace_id) VALUES `, 2)
+	tokenByHashSQL           = hot(`SELECT ` + tokenColumns + `, tw.workspace_id
+		FROM tokens LEFT JOIN token_workspaces tw ON tw.token_id = tokens.id
+		WHERE hash = $1 AND kind = $2 ORDER BY tw.workspace_id`)
+	tokenByAnyHashSQL = hot(`SELECT ` + tokenColumns + ` FROM tokens WHERE hash = $1`)
+	rotateRefreshSQL  = hot(`UPDATE tokens SET rotated_at = $1
 		WHERE id = $2 AND kind = $3 AND rotated_at IS NULL AND revoked_at IS NULL`)
 	revokeTokenSQL  = hot(`UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`)
 	revokeFamilySQL = hot(`UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL`)
@@ -79,23 +83,30 @@ var (
 		WHERE tw.token_id = $2 ORDER BY tw.workspace_id`)
 )
 
-// CreateTokens stores tokens, each issued for the same workspaces.
+// CreateTokens stores tokens, each issued for the same workspaces: one
+// INSERT for the tokens and one for their workspace rows (per
+// maxRowsPerInsert), since every statement costs a round through the
+// driver whatever it carries.
 func (s *Store) CreateTokens(ctx context.Context, workspaceIDs []string, tokens ...*Token) error {
+	tokenArgs := make([]any, 0, len(tokens)*tokenColumnCount)
+	workspaceArgs := make([]any, 0, len(tokens)*len(workspaceIDs)*2)
 	for _, t := range tokens {
 		t.AuthTime, t.CreatedAt, t.ExpiresAt = t.AuthTime.UTC(), t.CreatedAt.UTC(), t.ExpiresAt.UTC()
 		if t.CreatedAt.IsZero() {
 			t.CreatedAt = time.Now().UTC()
 		}
-		if _, err := s.execSQL(ctx, insertTokenSQL, t.ID, t.Hash, t.Kind, t.GrantID, t.ClientID, t.UserID,
+		tokenArgs = append(tokenArgs, t.ID, t.Hash, t.Kind, t.GrantID, t.ClientID, t.UserID,
 			t.FamilyID, t.Scopes, t.NeedsWorkspace, t.AuthTime, t.CreatedAt, t.ExpiresAt,
-			utcOrNil(t.RevokedAt), utcOrNil(t.RotatedAt)); err != nil {
-			return fmt.Errorf("store %s token: %w", t.Kind, err)
-		}
+			utcOrNil(t.RevokedAt), utcOrNil(t.RotatedAt))
 		for _, w := range workspaceIDs {
-			if _, err := s.execSQL(ctx, insertTokenWorkspaceSQL, t.ID, w); err != nil {
-				return fmt.Errorf("store token workspaces: %w", err)
-			}
+			workspaceArgs = append(workspaceArgs, t.ID, w)
 		}
+	}
+	if err := s.insertRows(ctx, insertTokensSQL, tokenArgs); err != nil {
+		return fmt.Errorf("store tokens: %w", err)
+	}
+	if err := s.insertRows(ctx, insertTokenWorkspacesSQL, workspaceArgs); err != nil {
+		return fmt.Errorf("store token workspaces: %w", err)
 	}
 	return nil
 }
@@ -108,11 +119,19 @@ func utcOrNil(t *time.Time) any {
 	return t.UTC()
 }
 
-// TokenByHash finds a token of a kind by its hash, whatever its state.
-func (s *Store) TokenByHash(ctx context.Context, kind TokenKind, hash []byte) (Token, error) {
-	var t Token
-	if err := s.queryRowSQL(ctx, tokenByHashSQL, []any{hash, kind}, tokenFields(&t)...); err != nil {
-		return Token{}, fmt.Errorf("find %s token: %w", kind, err)
+// IssuedToken is a token with the workspaces it was issued for (what it
+// reaches now is those ∩ its grant's: see TokenWorkspaceIDs).
+type IssuedToken struct {
+	Token
+	WorkspaceIDs []string
+}
+
+// TokenByHash finds a token of a kind by its hash, whatever its state, with
+// the workspaces it was issued for, in one statement (one row each).
+func (s *Store) TokenByHash(ctx context.Context, kind TokenKind, hash []byte) (IssuedToken, error) {
+	var t IssuedToken
+	if err := s.queryWithWorkspaces(ctx, tokenByHashSQL, []any{hash, kind}, tokenFields(&t.Token), &t.WorkspaceIDs); err != nil {
+		return IssuedToken{}, fmt.Errorf("find %s token: %w", kind, err)
 	}
 	return t, nil
 }

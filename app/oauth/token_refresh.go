@@ -71,10 +71,7 @@ func (e *Engine) refresh(ctx context.Context, client models.Client, p url.Values
 			}
 			access = asked
 		}
-		workspaces, err := tx.TokenWorkspaceIDs(ctx, old.ID, grant.ID)
-		if err != nil {
-			return err
-		}
+		workspaces := intersectIDs(old.WorkspaceIDs, grant.WorkspaceIDs)
 		if needsWorkspace(e.catalog, effective) && len(workspaces) == 0 {
 			refused = oauthError(ErrCodeInvalidGrant, "none of the token's workspaces is still granted")
 			return nil
