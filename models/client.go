@@ -66,34 +66,30 @@ func (s *Store) SetClientRedirectURIs(ctx context.Context, id string, uris []str
 // ClientByID finds a client by its client_id, disabled or not. Outside a
 // transaction the answer may come from the client cache (client_cache.go).
 func (s *Store) ClientByID(ctx context.Context, id string) (Client, error) {
-	var epoch uint64
-	if s.clients != nil {
-		epoch = s.epoch.clients.Load()
-		if c, ok := s.clients.get(id, epoch); ok {
-			return c, nil
+	return cachedRead(s, s.clients, id, func() (Client, error) {
+		var c Client
+		if err := translate(s.conn(ctx).Where("id = ?", id).Take(&c).Error); err != nil {
+			return Client{}, fmt.Errorf("find client %q: %w", id, err)
 		}
-	}
-	var c Client
-	if err := translate(s.conn(ctx).Where("id = ?", id).Take(&c).Error); err != nil {
-		return Client{}, fmt.Errorf("find client %q: %w", id, err)
-	}
-	if s.clients != nil {
-		s.clients.put(c, epoch)
-	}
-	return c, nil
+		return c, nil
+	})
 }
 
-// clientChanged is called by every change to a stored client: it moves the
-// token epoch (so other processes see it) and this process's client epoch,
-// which the client cache follows, when the change commits.
-func (s *Store) clientChanged(ctx context.Context) error {
+// clientChanged is called by every change to a stored client.
+func (s *Store) clientChanged(ctx context.Context) error { return s.directoryChanged(ctx) }
+
+// directoryChanged is called by every change to a stored client or user: it
+// moves the token epoch (so other processes see it) and this process's
+// directory epoch, which the record caches follow (record_cache.go), when
+// the change commits.
+func (s *Store) directoryChanged(ctx context.Context) error {
 	if err := s.tokensChanged(ctx); err != nil {
 		return err
 	}
 	if s.tx != nil {
-		s.tx.clientsChanged = true
+		s.tx.directoryChanged = true
 	} else {
-		s.epoch.clients.Add(1)
+		s.epoch.directory.Add(1)
 	}
 	return nil
 }

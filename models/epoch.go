@@ -13,7 +13,8 @@ import (
 // Every transaction that may take power away from a token (a revocation, a
 // narrowed grant, a disabled client, a changed membership, a revoked API
 // key) increments a counter row in the same transaction. So does every
-// change to a client, which the client cache follows (client_cache.go).
+// change to a client or a user, which the record caches follow
+// (record_cache.go).
 // When it commits, the process that made it bumps its in-memory epoch
 // before returning, so its own next request misses the cache. A cache entry is good only while
 // the epoch it was read at is still current.
@@ -51,27 +52,27 @@ func (TokenEpoch) TableName() string { return "token_epoches" }
 // epoch is shared by a Store and the Stores of its transactions.
 type epoch struct {
 	local atomic.Uint64
-	// clients is the client cache's epoch: it moves with the changes this
-	// process makes to clients and with every change to the counter row it
-	// observes (another process's, which may be to a client, or its own
-	// coming back through the poller or a notification), but not when this
-	// process's own revocations commit, so that revoking tokens does not
-	// empty the cache on every request.
-	clients atomic.Uint64
-	seen    atomic.Int64
+	// directory is the record caches' epoch: it moves with the changes
+	// this process makes to clients and users and with every change to the
+	// counter row it observes (another process's, which may be to a client
+	// or a user, or its own coming back through the poller or a
+	// notification), but not when this process's own revocations commit, so
+	// that revoking tokens does not empty the caches on every request.
+	directory atomic.Uint64
+	seen      atomic.Int64
 	// poller is set on the epoch of a Store that Open returned.
 	poller *backgroundLoop
 }
 
 // txState is one transaction's record of whether it changed token power.
 type txState struct {
-	changed, clientsChanged bool
+	changed, directoryChanged bool
 }
 
 // merge adds a committed nested transaction's record to its parent's.
 func (t *txState) merge(nested txState) {
 	t.changed = t.changed || nested.changed
-	t.clientsChanged = t.clientsChanged || nested.clientsChanged
+	t.directoryChanged = t.directoryChanged || nested.directoryChanged
 }
 
 // TokenEpoch is the current epoch. It only ever grows.
@@ -110,11 +111,11 @@ var (
 		SELECT count(pg_notify($2, value::text)) FROM moved`)
 )
 
-// moveAll moves the token epoch and the client epoch, for a change whose
+// moveAll moves the token epoch and the directory epoch, for a change whose
 // kind is unknown (another process's).
 func (e *epoch) moveAll() {
 	e.local.Add(1)
-	e.clients.Add(1)
+	e.directory.Add(1)
 }
 
 func (s *Store) ensureTokenEpoch(ctx context.Context) error {

@@ -52,9 +52,10 @@ type Store struct {
 	// detached is set on the Stores of a batch's transactions (and those
 	// nested in them): see statementContext.
 	detached bool
-	// clients is set on the Store that Open returned (not on those of
-	// InTx, which must see their own writes): see client_cache.go.
-	clients *clientCache
+	// clients and users are set on the Store that Open returned (not on
+	// those of InTx, which must see their own writes): see record_cache.go.
+	clients *recordCache[Client]
+	users   *recordCache[User]
 	// pg is set on PostgreSQL only: see postgres.go.
 	pg *pgState
 	// writes is held on SQLite while a batch of write transactions runs
@@ -96,7 +97,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: readers.WithContext(ctx), writer: writer.WithContext(ctx), epoch: &epoch{},
-		clients: newClientCache(), writes: &sync.Mutex{}, batches: &writeBatcher{}, writeCounts: &writeCounters{}}
+		clients: newRecordCache(cloneClient), users: newRecordCache(cloneUser), writes: &sync.Mutex{}, batches: &writeBatcher{}, writeCounts: &writeCounters{}}
 	if s.prepared, err = newPreparedStatements(readers); err == nil {
 		s.writePrepared, err = newPreparedStatements(writer)
 	}
@@ -266,8 +267,8 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if err == nil && state.changed {
 		s.epoch.local.Add(1)
 	}
-	if err == nil && state.clientsChanged {
-		s.epoch.clients.Add(1)
+	if err == nil && state.directoryChanged {
+		s.epoch.directory.Add(1)
 	}
 	return err
 }

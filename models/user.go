@@ -45,25 +45,33 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 
 // UserByID finds a user by id. Every signed-in request reads it.
 func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
-	var u User
-	if err := s.queryRowSQL(ctx, userByIDSQL, []any{id}, &u.ID, &u.Email, &u.Name, &u.AvatarURL,
-		&u.PasswordHash, &u.PlatformAdmin, &u.CreatedAt, &u.UpdatedAt); err != nil {
-		return User{}, fmt.Errorf("find user %q: %w", id, err)
-	}
-	return u, nil
+	return cachedRead(s, s.users, id, func() (User, error) {
+		var u User
+		if err := s.queryRowSQL(ctx, userByIDSQL, []any{id}, &u.ID, &u.Email, &u.Name, &u.AvatarURL,
+			&u.PasswordHash, &u.PlatformAdmin, &u.CreatedAt, &u.UpdatedAt); err != nil {
+			return User{}, fmt.Errorf("find user %q: %w", id, err)
+		}
+		return u, nil
+	})
 }
 
 var userByIDSQL = hot(`SELECT id, email, name, avatar_url, password_hash, platform_admin, created_at, updated_at
 	FROM users WHERE id = $1`)
 
-// SetPassword replaces a user's password hash.
+// SetPassword replaces a user's password hash, in a transaction that also
+// moves the directory epoch, so no cache keeps the old one.
 func (s *Store) SetPassword(ctx context.Context, userID, hash string) error {
-	res := s.conn(ctx).Model(&User{}).Where("id = ?", userID).Update("password_hash", hash)
-	if err := translate(res.Error); err != nil {
-		return fmt.Errorf("set password of %q: %w", userID, err)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("set password of %q: %w", userID, ErrNotFound)
-	}
-	return nil
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.directoryChanged(ctx); err != nil {
+			return err
+		}
+		res := tx.conn(ctx).Model(&User{}).Where("id = ?", userID).Update("password_hash", hash)
+		if err := translate(res.Error); err != nil {
+			return fmt.Errorf("set password of %q: %w", userID, err)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("set password of %q: %w", userID, ErrNotFound)
+		}
+		return nil
+	})
 }

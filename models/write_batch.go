@@ -190,8 +190,8 @@ func (s *Store) commitBatch(batch []*writeJob) {
 	if changed.changed {
 		s.epoch.local.Add(1)
 	}
-	if changed.clientsChanged {
-		s.epoch.clients.Add(1)
+	if changed.directoryChanged {
+		s.epoch.directory.Add(1)
 	}
 }
 

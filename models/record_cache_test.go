@@ -171,3 +171,44 @@ func TestClientCacheSurvivesTokenRevocations(t *testing.T) {
 		t.Fatalf("after a revocation ClientByID name = %q, want the cached %q", got.Name, c.Name)
 	}
 }
+
+// A user is cached like a client: a new password is seen by the next
+// UserByID of the store that set it, and by another process's store within
+// the epoch poll; a caller changing the user it was given changes nothing.
+func TestUserCacheFollowsPasswordChanges(t *testing.T) {
+	ctx := context.Background()
+	dsn := freshDSN(t)
+	a := storetest.OpenDSN(t, dsn)
+	b := storetest.OpenDSN(t, dsn)
+	u := newUser(t, a, "cached@example.com")
+	for _, s := range []*models.Store{a, b} {
+		got, err := s.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.PasswordHash, got.Name = "changed by a caller", "changed by a caller"
+	}
+	if got, _ := a.UserByID(ctx, u.ID); got.PasswordHash != u.PasswordHash || got.Name != u.Name {
+		t.Fatalf("UserByID = %+v after a caller changed its copy, want %+v", got, u)
+	}
+	if err := a.SetPassword(ctx, u.ID, "new-hash"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := a.UserByID(ctx, u.ID); got.PasswordHash != "new-hash" {
+		t.Fatalf("the store that set the password reads hash %q", got.PasswordHash)
+	}
+	deadline := time.Now().Add(5 * models.EpochPollEvery)
+	for {
+		got, err := b.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PasswordHash == "new-hash" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("another store's SetPassword unseen after %v", 5*models.EpochPollEvery)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
