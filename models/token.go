@@ -72,8 +72,9 @@ var (
 	tokenByHashSQL           = hot(`SELECT ` + tokenColumns + `, tw.workspace_id
 		FROM tokens LEFT JOIN token_workspaces tw ON tw.token_id = tokens.id
 		WHERE hash = $1 AND kind = $2 ORDER BY tw.workspace_id`)
-	tokenByAnyHashSQL = hot(`SELECT ` + tokenColumns + ` FROM tokens WHERE hash = $1`)
-	rotateRefreshSQL  = hot(`UPDATE tokens SET rotated_at = $1
+	tokenRefByHashSQL = hot(`SELECT id, kind, client_id, user_id, family_id, revoked_at IS NOT NULL
+		FROM tokens WHERE hash = $1`)
+	rotateRefreshSQL = hot(`UPDATE tokens SET rotated_at = $1
 		WHERE id = $2 AND kind = $3 AND rotated_at IS NULL AND revoked_at IS NULL`)
 	revokeTokenSQL  = hot(`UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`)
 	revokeFamilySQL = hot(`UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL`)
@@ -136,11 +137,24 @@ func (s *Store) TokenByHash(ctx context.Context, kind TokenKind, hash []byte) (I
 	return t, nil
 }
 
-// TokenByAnyHash finds a token of either kind by its hash.
-func (s *Store) TokenByAnyHash(ctx context.Context, hash []byte) (Token, error) {
-	var t Token
-	if err := s.queryRowSQL(ctx, tokenByAnyHashSQL, []any{hash}, tokenFields(&t)...); err != nil {
-		return Token{}, fmt.Errorf("find token: %w", err)
+// TokenRef is what revoking a token needs to know of it.
+type TokenRef struct {
+	ID       string
+	Kind     TokenKind
+	ClientID string
+	UserID   string
+	FamilyID string
+	Revoked  bool
+}
+
+// TokenRefByHash finds a token of either kind by its hash. It reads only
+// the columns a revocation needs: every column read costs calls into the
+// driver, and times are parsed from text.
+func (s *Store) TokenRefByHash(ctx context.Context, hash []byte) (TokenRef, error) {
+	var t TokenRef
+	if err := s.queryRowSQL(ctx, tokenRefByHashSQL, []any{hash}, &t.ID, &t.Kind, &t.ClientID, &t.UserID,
+		&t.FamilyID, &t.Revoked); err != nil {
+		return TokenRef{}, fmt.Errorf("find token: %w", err)
 	}
 	return t, nil
 }

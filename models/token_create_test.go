@@ -70,7 +70,7 @@ func TestCreateTokensStoresEveryTokenWithEveryWorkspace(t *testing.T) {
 		if err == nil {
 			t.Fatal("two tokens with one hash were stored")
 		}
-		if _, err := s.TokenByAnyHash(ctx, good.Hash); err == nil {
+		if _, err := s.TokenRefByHash(ctx, good.Hash); err == nil {
 			t.Error("the refused batch left a token behind")
 		}
 	})

@@ -27,7 +27,7 @@ func (e *Engine) Revoke(ctx context.Context, creds ClientCredentials, p url.Valu
 	}
 	actor := models.Actor{Type: models.ActorClient, ID: client.ID, IP: ip, UserAgent: userAgent}
 	return e.store.InTx(ctx, func(tx *models.Store) error {
-		t, err := tx.TokenByAnyHash(ctx, secret.Hash(plain))
+		t, err := tx.TokenRefByHash(ctx, secret.Hash(plain))
 		if errors.Is(err, models.ErrNotFound) {
 			return nil
 		}

@@ -40,11 +40,11 @@ func grantWithToken(t *testing.T, store *models.Store, userID, clientID, workspa
 
 func tokenRevoked(t *testing.T, store *models.Store, hash []byte) bool {
 	t.Helper()
-	tok, err := store.TokenByAnyHash(context.Background(), hash)
+	tok, err := store.TokenRefByHash(context.Background(), hash)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tok.RevokedAt != nil
+	return tok.Revoked
 }
 
 func auditActions(t *testing.T, store *models.Store) []string {
