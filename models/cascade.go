@@ -21,17 +21,56 @@ type GrantFilter struct {
 	UserID   string
 }
 
-func (f GrantFilter) grants(db *gorm.DB) *gorm.DB {
-	q := db.Model(&Grant{}).Select("id")
+// column is the grants column the filter matches, and value its value.
+func (f GrantFilter) column() (column, value string) {
 	switch {
 	case f.GrantID != "":
-		return q.Where("id = ?", f.GrantID)
+		return "id", f.GrantID
 	case f.ClientID != "":
-		return q.Where("client_id = ?", f.ClientID)
+		return "client_id", f.ClientID
 	default:
-		return q.Where("user_id = ?", f.UserID)
+		return "user_id", f.UserID
 	}
 }
+
+// workspaceRemovalSQL are the statements of RemoveGrantWorkspace, written
+// once for each column a GrantFilter can match: they run inside write
+// transactions, where only statements prepared up front are not prepared
+// anew each time. SQLite numbers $n parameters in the order they first
+// appear, so each statement's appear in order: the time (revokeTokens
+// only), the workspace, then the filter's value.
+type workspaceRemovalSQL struct {
+	users, revokeTokens, clearTokens, clearGrants string
+}
+
+var workspaceRemovalStatements = func() map[string]workspaceRemovalSQL {
+	out := map[string]workspaceRemovalSQL{}
+	for _, column := range []string{"id", "client_id", "user_id"} {
+		grants := func(param string) string { return "SELECT id FROM grants WHERE " + column + " = " + param }
+		out[column] = workspaceRemovalSQL{
+			users: hot(`SELECT DISTINCT user_id FROM grants WHERE id IN (
+				SELECT grant_id FROM grant_workspaces WHERE workspace_id = $1 AND grant_id IN (` + grants("$2") + `))
+				ORDER BY user_id`),
+			// Both token statements start from the workspace's rows in
+			// token_workspaces (the idx_token_workspaces_workspace_token
+			// index) and check each token's grant through its primary key.
+			// Starting from the grants' tokens instead costs one probe per
+			// token of the grant, however few of them reach this workspace:
+			// 100,000 probes for a busy app. Tokens whose only granted
+			// workspace this is are revoked outright.
+			revokeTokens: hot(`UPDATE tokens SET revoked_at = $1
+				WHERE id IN (SELECT token_id FROM token_workspaces WHERE workspace_id = $2)
+				AND revoked_at IS NULL AND needs_workspace = TRUE AND grant_id IN (` + grants("$3") + `)
+				AND NOT EXISTS (SELECT 1 FROM token_workspaces tw
+					JOIN grant_workspaces gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = tokens.grant_id
+					WHERE tw.token_id = tokens.id AND tw.workspace_id <> $2)`),
+			clearTokens: hot(`DELETE FROM token_workspaces WHERE workspace_id = $1 AND EXISTS (
+				SELECT 1 FROM tokens WHERE tokens.id = token_workspaces.token_id AND tokens.grant_id IN (` + grants("$2") + `))`),
+			clearGrants: hot(`DELETE FROM grant_workspaces WHERE workspace_id = $1 AND grant_id IN (` + grants("$2") + `)`),
+		}
+	}
+	return out
+}()
 
 // WorkspaceRemoval says what taking a workspace out of grants changed.
 type WorkspaceRemoval struct {
@@ -48,44 +87,26 @@ func (s *Store) RemoveGrantWorkspace(ctx context.Context, f GrantFilter, workspa
 	if err := s.tokensChanged(ctx); err != nil {
 		return WorkspaceRemoval{}, err
 	}
-	db := s.conn(ctx)
+	column, value := f.column()
+	stmts := workspaceRemovalStatements[column]
 	var out WorkspaceRemoval
-	affected := db.Model(&GrantWorkspace{}).Select("grant_id").
-		Where("workspace_id = ? AND grant_id IN (?)", workspaceID, f.grants(db))
-	err := db.Model(&Grant{}).Where("id IN (?)", affected).Distinct().Order("user_id").Pluck("user_id", &out.UserIDs).Error
+	users, err := s.queryStringsSQL(ctx, stmts.users, workspaceID, value)
 	if err != nil {
-		return out, fmt.Errorf("find grants reaching workspace %q: %w", workspaceID, translate(err))
+		return out, fmt.Errorf("find grants reaching workspace %q: %w", workspaceID, err)
 	}
-	if len(out.UserIDs) == 0 {
+	if len(users) == 0 {
 		return out, nil
 	}
-	// Both token statements start from the workspace's rows in
-	// token_workspaces (the idx_token_workspaces_workspace_token index) and
-	// check each token's grant through its primary key. Starting from the
-	// grants' tokens instead costs one probe per token of the grant, however
-	// few of them reach this workspace: 100,000 probes for a busy app.
-	inWorkspace := db.Model(&TokenWorkspace{}).Select("token_id").Where("workspace_id = ?", workspaceID)
-	// Tokens whose only granted workspace this is are revoked outright.
-	res := db.Model(&Token{}).
-		Where("id IN (?) AND revoked_at IS NULL AND needs_workspace = ? AND grant_id IN (?)", inWorkspace, true, f.grants(db)).
-		Where("NOT EXISTS (?)", db.Table("token_workspaces AS tw").Select("1").
-			Joins("JOIN grant_workspaces AS gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = tokens.grant_id").
-			Where("tw.token_id = tokens.id AND tw.workspace_id <> ?", workspaceID)).
-		Update("revoked_at", at.UTC())
-	if err := translate(res.Error); err != nil {
+	out.UserIDs = users
+	if out.TokensRevoked, err = s.execSQL(ctx, stmts.revokeTokens, at.UTC(), workspaceID, value); err != nil {
 		return out, fmt.Errorf("revoke tokens left without a workspace: %w", err)
 	}
-	out.TokensRevoked = res.RowsAffected
-	ofGrants := db.Model(&Token{}).Select("1").
-		Where("tokens.id = token_workspaces.token_id AND tokens.grant_id IN (?)", f.grants(db))
-	if err := db.Where("workspace_id = ? AND EXISTS (?)", workspaceID, ofGrants).Delete(&TokenWorkspace{}).Error; err != nil {
-		return out, fmt.Errorf("remove workspace %q from tokens: %w", workspaceID, translate(err))
+	if _, err := s.execSQL(ctx, stmts.clearTokens, workspaceID, value); err != nil {
+		return out, fmt.Errorf("remove workspace %q from tokens: %w", workspaceID, err)
 	}
-	res = db.Where("workspace_id = ? AND grant_id IN (?)", workspaceID, f.grants(db)).Delete(&GrantWorkspace{})
-	if err := translate(res.Error); err != nil {
+	if out.Grants, err = s.execSQL(ctx, stmts.clearGrants, workspaceID, value); err != nil {
 		return out, fmt.Errorf("remove workspace %q from grants: %w", workspaceID, err)
 	}
-	out.Grants = res.RowsAffected
 	return out, nil
 }
 
