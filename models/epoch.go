@@ -85,6 +85,13 @@ func (s *Store) tokensChanged(ctx context.Context) error {
 	if s.tx != nil && s.tx.changed {
 		return nil
 	}
+	// In a batch, a transaction that succeeded earlier in the same database
+	// transaction moved the counter row already: whatever commits with it
+	// commits with that move, and one move tells other processes all.
+	if s.tx != nil && s.batch != nil && s.batch.epochMoved {
+		s.tx.changed = true
+		return nil
+	}
 	var err error
 	if s.postgres() {
 		// One statement, so that outside a transaction too the counter and

@@ -52,6 +52,9 @@ type Store struct {
 	// detached is set on the Stores of a batch's transactions (and those
 	// nested in them): see statementContext.
 	detached bool
+	// batch is set on the Stores of a batch's transactions: what the
+	// batch's committed-so-far transactions have done (write_batch.go).
+	batch *batchState
 	// clients and users are set on the Store that Open returned (not on
 	// those of InTx, which must see their own writes): see record_cache.go.
 	clients *recordCache[Client]

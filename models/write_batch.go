@@ -62,6 +62,15 @@ func (s *Store) WriteStats() WriteStats {
 }
 
 // writeJob is one caller's transaction.
+// batchState is what the transactions of a batch that have succeeded so
+// far did, for those after them: their writes stand unless the whole batch
+// fails, and then every one of them fails with it.
+type batchState struct {
+	// epochMoved says one of them moved the token epoch counter row, which
+	// the batch's commit moves once for all (see tokensChanged).
+	epochMoved bool
+}
+
 type writeJob struct {
 	ctx      context.Context
 	fn       func(tx *Store) error
@@ -163,8 +172,9 @@ func (s *Store) commitBatch(batch []*writeJob) {
 	sqlTx := sqlTxOf(tx)
 	savepoints := len(batch) > 1
 	succeeded := 0
+	state := &batchState{}
 	for _, job := range batch {
-		ok, err := s.runJob(tx, sqlTx, job, savepoints)
+		ok, err := s.runJob(tx, sqlTx, job, savepoints, state)
 		if err != nil {
 			failAll(batch, err)
 			return
@@ -201,12 +211,13 @@ func (s *Store) commitBatch(batch []*writeJob) {
 // batch, the whole transaction is). An error from the savepoint statements
 // themselves leaves the transaction in an unknown state: runJob returns it,
 // and the batch is not committed.
-func (s *Store) runJob(tx *gorm.DB, sqlTx *sql.Tx, job *writeJob, savepoint bool) (ok bool, err error) {
+func (s *Store) runJob(tx *gorm.DB, sqlTx *sql.Tx, job *writeJob, savepoint bool, batch *batchState) (ok bool, err error) {
 	if job.err = job.ctx.Err(); job.err != nil {
 		return false, nil // its caller gave up before it began
 	}
 	ctx := context.WithoutCancel(job.ctx)
-	jobTx := &Store{db: tx.WithContext(ctx), epoch: s.epoch, tx: &job.state, prepared: s.writePrepared, sqlTx: sqlTx, detached: true}
+	jobTx := &Store{db: tx.WithContext(ctx), epoch: s.epoch, tx: &job.state, prepared: s.writePrepared, sqlTx: sqlTx,
+		detached: true, batch: batch}
 	if savepoint {
 		if _, err := jobTx.execSQL(ctx, savepointSQL); err != nil {
 			return false, fmt.Errorf("begin savepoint: %w", err)
@@ -221,6 +232,9 @@ func (s *Store) runJob(tx *gorm.DB, sqlTx *sql.Tx, job *writeJob, savepoint bool
 		job.err = job.fn(jobTx)
 	}()
 	ok = job.err == nil && job.panicked == nil
+	if ok && job.state.changed {
+		batch.epochMoved = true
+	}
 	if !savepoint {
 		return ok, nil
 	}

@@ -263,3 +263,44 @@ func TestANestedTransactionRolledBackLeavesItsParentToMoveTheEpoch(t *testing.T)
 		t.Error("the process's token epoch did not move")
 	}
 }
+
+// The transactions of one batch move the token epoch counter row once:
+// the first that succeeds moves it, those after it need not. One that moved
+// it and then failed leaves it to the next.
+func TestABatchMovesTheTokenEpochRowOnce(t *testing.T) {
+	s, _ := openMigrated(t)
+	ctx := context.Background()
+	row := func() int64 {
+		var v int64
+		if err := s.queryRowSQL(ctx, `SELECT value FROM token_epoches WHERE id = $1`, []any{tokenEpochID}, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	rowBefore, localBefore := row(), s.TokenEpoch()
+	gaveUp := errors.New("gave up")
+	moves := func(ctx context.Context, tx *Store) error { return tx.tokensChanged(ctx) }
+	first := &batchJob{name: "first", fn: createUser("u1", "one@example.com")}
+	others := []*batchJob{
+		{name: "moves, then fails", fn: func(ctx context.Context, tx *Store) error {
+			if err := tx.tokensChanged(ctx); err != nil {
+				return err
+			}
+			return gaveUp
+		}},
+		{name: "moves", fn: moves},
+		{name: "moves too", fn: moves},
+	}
+	runQueued(t, s, first, others)
+	for _, j := range append([]*batchJob{first}, others...) {
+		if want := map[bool]error{true: gaveUp}[j.name == "moves, then fails"]; !errors.Is(j.err, want) || (want == nil && j.err != nil) {
+			t.Errorf("%s: InTx = %v, want %v", j.name, j.err, want)
+		}
+	}
+	if got := row(); got != rowBefore+1 {
+		t.Errorf("epoch row %d → %d, want it moved once for the batch", rowBefore, got)
+	}
+	if s.TokenEpoch() == localBefore {
+		t.Error("the process's token epoch did not move")
+	}
+}
