@@ -89,14 +89,26 @@ var genesisHash = make([]byte, sha256.Size)
 
 // AppendAudit adds an event to the end of the chain. Call it inside the
 // transaction that makes the change it records.
+//
+// The chain head is read from its row, unless this transaction already
+// knows it: it appended an event itself (and holds the row), or it runs in
+// a batch after another that did (write_batch.go). Either way the row holds
+// the same, and moving it checks that.
 func (s *Store) AppendAudit(ctx context.Context, actor Actor, rec AuditRecord, at time.Time) (AuditEvent, error) {
 	var head AuditChainHead
-	headSQL := chainHeadSQL
-	if s.postgres() {
-		headSQL = chainHeadForUpdateSQL
-	}
-	if err := s.queryRowSQL(ctx, headSQL, []any{chainHeadID}, &head.LastEventID, &head.LastHash); err != nil {
-		return AuditEvent{}, fmt.Errorf("append audit %s: read chain head: %w", rec.Action, err)
+	switch {
+	case s.tx != nil && s.tx.auditHead != nil:
+		head = *s.tx.auditHead
+	case s.tx != nil && s.batch != nil && s.batch.auditHead != nil:
+		head = *s.batch.auditHead
+	default:
+		headSQL := chainHeadSQL
+		if s.postgres() {
+			headSQL = chainHeadForUpdateSQL
+		}
+		if err := s.queryRowSQL(ctx, headSQL, []any{chainHeadID}, &head.LastEventID, &head.LastHash); err != nil {
+			return AuditEvent{}, fmt.Errorf("append audit %s: read chain head: %w", rec.Action, err)
+		}
 	}
 	details := "{}"
 	if len(rec.Details) > 0 {
@@ -135,6 +147,9 @@ func (s *Store) AppendAudit(ctx context.Context, actor Actor, rec AuditRecord, a
 	}
 	if n != 1 {
 		return AuditEvent{}, fmt.Errorf("append audit %s: chain head moved concurrently", rec.Action)
+	}
+	if s.tx != nil {
+		s.tx.auditHead = &AuditChainHead{ID: chainHeadID, LastEventID: ev.ID, LastHash: ev.Hash}
 	}
 	return ev, nil
 }

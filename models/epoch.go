@@ -64,15 +64,20 @@ type epoch struct {
 	poller *backgroundLoop
 }
 
-// txState is one transaction's record of whether it changed token power.
+// txState is one transaction's record of whether it changed token power,
+// and of the audit chain head its last event left (see AppendAudit).
 type txState struct {
 	changed, directoryChanged bool
+	auditHead                 *AuditChainHead
 }
 
 // merge adds a committed nested transaction's record to its parent's.
 func (t *txState) merge(nested txState) {
 	t.changed = t.changed || nested.changed
 	t.directoryChanged = t.directoryChanged || nested.directoryChanged
+	if nested.auditHead != nil {
+		t.auditHead = nested.auditHead
+	}
 }
 
 // TokenEpoch is the current epoch. It only ever grows.

@@ -69,6 +69,9 @@ type batchState struct {
 	// epochMoved says one of them moved the token epoch counter row, which
 	// the batch's commit moves once for all (see tokensChanged).
 	epochMoved bool
+	// auditHead is the audit chain head the last of them to append an
+	// event left (see AppendAudit), nil when none did.
+	auditHead *AuditChainHead
 }
 
 type writeJob struct {
@@ -234,6 +237,9 @@ func (s *Store) runJob(tx *gorm.DB, sqlTx *sql.Tx, job *writeJob, savepoint bool
 	ok = job.err == nil && job.panicked == nil
 	if ok && job.state.changed {
 		batch.epochMoved = true
+	}
+	if ok && job.state.auditHead != nil {
+		batch.auditHead = job.state.auditHead
 	}
 	if !savepoint {
 		return ok, nil

@@ -304,3 +304,58 @@ func TestABatchMovesTheTokenEpochRowOnce(t *testing.T) {
 		t.Error("the process's token epoch did not move")
 	}
 }
+
+// Transactions of one batch append to the audit chain after one another,
+// each from the head the one before it left, without reading the head row
+// again; one that appended and then failed leaves no trace, and the chain
+// verifies.
+func TestABatchKeepsTheAuditChainWhole(t *testing.T) {
+	s, _ := openMigrated(t)
+	ctx := context.Background()
+	gaveUp := errors.New("gave up")
+	appendEvent := func(action string) func(ctx context.Context, tx *Store) error {
+		return func(ctx context.Context, tx *Store) error {
+			_, err := tx.AppendAudit(ctx, Actor{Type: ActorSystem}, AuditRecord{Action: action}, time.Now())
+			return err
+		}
+	}
+	first := &batchJob{name: "first", fn: appendEvent("first")}
+	others := []*batchJob{
+		{name: "second", fn: appendEvent("second")},
+		{name: "appends, then fails", fn: func(ctx context.Context, tx *Store) error {
+			if err := appendEvent("rolled back")(ctx, tx); err != nil {
+				return err
+			}
+			return gaveUp
+		}},
+		{name: "appends twice", fn: func(ctx context.Context, tx *Store) error {
+			if err := appendEvent("third")(ctx, tx); err != nil {
+				return err
+			}
+			return appendEvent("fourth")(ctx, tx)
+		}},
+		{name: "appends in a nested transaction", fn: func(ctx context.Context, tx *Store) error {
+			return tx.InTx(ctx, func(nested *Store) error { return appendEvent("fifth")(ctx, nested) })
+		}},
+		{name: "last", fn: appendEvent("sixth")},
+	}
+	runQueued(t, s, first, others)
+	for _, j := range append([]*batchJob{first}, others...) {
+		if want := map[bool]error{true: gaveUp}[j.name == "appends, then fails"]; !errors.Is(j.err, want) || (want == nil && j.err != nil) {
+			t.Errorf("%s: InTx = %v, want %v", j.name, j.err, want)
+		}
+	}
+	var actions []string
+	if err := s.EachAuditEvent(ctx, time.Time{}, func(ev AuditEvent) error {
+		actions = append(actions, ev.Action)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"first", "second", "third", "fourth", "fifth", "sixth"}; fmt.Sprint(actions) != fmt.Sprint(want) {
+		t.Errorf("audit events %v, want %v", actions, want)
+	}
+	if n, err := s.VerifyAudit(ctx); err != nil || n != 6 {
+		t.Errorf("VerifyAudit = %d, %v; want the 6 events, unbroken", n, err)
+	}
+}
