@@ -90,8 +90,8 @@ func TestPostgresRevocationReachesOtherInstancesAtCommit(t *testing.T) {
 	go func() {
 		defer close(committed)
 		_ = a.InTx(ctx, func(tx *models.Store) error {
-			if _, err := tx.RevokeToken(ctx, tok.ID, time.Now()); err != nil {
-				t.Error(err)
+			if _, ok, err := tx.RevokeLiveToken(ctx, tok.Hash, tok.ClientID, time.Now()); err != nil || !ok {
+				t.Error(ok, err)
 			}
 			<-release
 			return nil
@@ -125,7 +125,10 @@ func TestPostgresListenerReconnectsAndCatchesUp(t *testing.T) {
 		t.Fatalf("terminate listener: %v, %v", killed, err)
 	}
 	before := b.TokenEpoch()
-	if _, err := a.RevokeToken(ctx, tok.ID, time.Now()); err != nil {
+	if err := a.InTx(ctx, func(tx *models.Store) error {
+		_, _, err := tx.RevokeLiveToken(ctx, tok.Hash, tok.ClientID, time.Now())
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	// The listener reconnects with backoff and reads the counter once it
@@ -252,7 +255,10 @@ func TestPostgresTimesAreStoredAndReadInUTC(t *testing.T) {
 	ctx := context.Background()
 	tok := liveToken(t, s)
 	at := time.Date(2031, 7, 1, 23, 30, 0, 123456000, time.FixedZone("UTC-5", -5*3600))
-	if _, err := s.RevokeToken(ctx, tok.ID, at); err != nil {
+	if err := s.InTx(ctx, func(tx *models.Store) error {
+		_, _, err := tx.RevokeLiveToken(ctx, tok.Hash, tok.ClientID, at)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.TokenByHash(ctx, models.RefreshToken, tok.Hash)

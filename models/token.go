@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -76,7 +77,9 @@ var (
 		FROM tokens WHERE hash = $1`)
 	rotateRefreshSQL = hot(`UPDATE tokens SET rotated_at = $1
 		WHERE id = $2 AND kind = $3 AND rotated_at IS NULL AND revoked_at IS NULL`)
-	revokeTokenSQL  = hot(`UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`)
+	revokeLiveTokenSQL = hot(`UPDATE tokens SET revoked_at = $1
+		WHERE hash = $2 AND client_id = $3 AND revoked_at IS NULL
+		RETURNING id, kind, client_id, user_id, family_id`)
 	revokeFamilySQL = hot(`UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL`)
 	// Its own ∩ its grant's.
 	tokenWorkspaceIDsSQL = hot(`SELECT tw.workspace_id FROM token_workspaces tw
@@ -169,17 +172,25 @@ func (s *Store) MarkRefreshRotated(ctx context.Context, id string, at time.Time)
 	return n == 1, nil
 }
 
-// RevokeToken revokes one token; it reports how many rows changed (0 when
-// it was already revoked).
-func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) (int64, error) {
+// RevokeLiveToken revokes, in one statement, the live token with this hash
+// if it was issued to clientID, and returns it; ok is false when there is
+// no such token (unknown, another client's, or revoked already), and then
+// nothing changed, the token epoch included. Call it inside a transaction:
+// the epoch moves with the revocation's commit.
+func (s *Store) RevokeLiveToken(ctx context.Context, hash []byte, clientID string, at time.Time) (t TokenRef, ok bool, err error) {
+	err = s.queryRowSQL(ctx, revokeLiveTokenSQL, []any{at.UTC(), hash, clientID},
+		&t.ID, &t.Kind, &t.ClientID, &t.UserID, &t.FamilyID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return TokenRef{}, false, nil
+	case err != nil:
+		return TokenRef{}, false, fmt.Errorf("revoke token: %w", err)
+	}
 	if err := s.tokensChanged(ctx); err != nil {
-		return 0, err
+		return TokenRef{}, false, err
 	}
-	n, err := s.execSQL(ctx, revokeTokenSQL, at.UTC(), id)
-	if err != nil {
-		return 0, fmt.Errorf("revoke token: %w", err)
-	}
-	return n, nil
+	t.Revoked = true
+	return t, true, nil
 }
 
 // RevokeFamily revokes, in one statement, every live token descended from

@@ -26,26 +26,40 @@ func (e *Engine) Revoke(ctx context.Context, creds ClientCredentials, p url.Valu
 		return oauthError(ErrCodeInvalidRequest, "token is required")
 	}
 	actor := models.Actor{Type: models.ActorClient, ID: client.ID, IP: ip, UserAgent: userAgent}
+	hash := secret.Hash(plain)
 	return e.store.InTx(ctx, func(tx *models.Store) error {
-		t, err := tx.TokenRefByHash(ctx, secret.Hash(plain))
-		if errors.Is(err, models.ErrNotFound) {
-			return nil
-		}
+		now := e.now()
+		// The common case, a live token of this client, is one statement.
+		t, revoked, err := tx.RevokeLiveToken(ctx, hash, client.ID, now)
 		if err != nil {
 			return err
 		}
-		if t.ClientID != client.ID {
-			return oauthError(ErrCodeUnauthorizedClient, "the token was not issued to this client")
-		}
-		now := e.now()
 		var n int64
-		if t.Kind == models.RefreshToken {
-			n, err = tx.RevokeFamily(ctx, t.FamilyID, now)
+		if revoked {
+			n = 1
 		} else {
-			n, err = tx.RevokeToken(ctx, t.ID, now)
+			// Unknown, another client's, or revoked already.
+			if t, err = tx.TokenRefByHash(ctx, hash); errors.Is(err, models.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if t.ClientID != client.ID {
+				return oauthError(ErrCodeUnauthorizedClient, "the token was not issued to this client")
+			}
 		}
-		if err != nil || n == 0 {
-			return err
+		if t.Kind == models.RefreshToken {
+			// A revoked refresh token's family may still hold live
+			// access tokens: they go with it.
+			rest, err := tx.RevokeFamily(ctx, t.FamilyID, now)
+			if err != nil {
+				return err
+			}
+			n += rest
+		}
+		if n == 0 {
+			return nil
 		}
 		_, err = tx.AppendAudit(ctx, actor, models.AuditRecord{
 			Action: "tokens.revoked", SubjectUserID: t.UserID, ClientID: t.ClientID,

@@ -65,11 +65,17 @@ func TestRevokeRefreshTokenRevokesItsFamily(t *testing.T) {
 func TestRevokeRefusals(t *testing.T) {
 	t.Run("an unknown token succeeds silently", func(t *testing.T) {
 		e := newEnv(t)
+		epoch := e.store.TokenEpoch()
 		if err := e.revoke(e.conf, "ost_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"); err != nil {
 			t.Errorf("Revoke(unknown) = %v, want nil (RFC 7009 §2.2)", err)
 		}
 		if n := len(e.audit(t, "tokens.revoked")); n != 0 {
 			t.Errorf("tokens.revoked events = %d, want none", n)
+		}
+		// Nothing was revoked, so no cached bearer answer is thrown away:
+		// unknown tokens cannot be used to empty the cache.
+		if got := e.store.TokenEpoch(); got != epoch {
+			t.Errorf("token epoch moved from %d to %d for an unknown token", epoch, got)
 		}
 	})
 	t.Run("an already revoked token succeeds without a second event", func(t *testing.T) {
