@@ -116,6 +116,10 @@ func (s *Store) seedAuditTx(ctx context.Context, g *seedGen, size int) error {
 	if res.RowsAffected != 1 {
 		return errors.New("move chain head: it moved concurrently")
 	}
+	if s.tx != nil {
+		// What AppendAudit takes as the head from here on (audit.go).
+		s.tx.auditHead = &AuditChainHead{ID: chainHeadID, LastEventID: lastID, LastHash: prev}
+	}
 	return nil
 }
 

@@ -52,7 +52,7 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{1, "baseline schema", func(ctx context.Context, tx *Store) error {
-			return tx.conn(ctx).AutoMigrate(allModels()...)
+			return tx.conn(ctx).AutoMigrate(baselineModels()...)
 		}},
 		{2, "token epoch and audit chain head rows", func(ctx context.Context, tx *Store) error {
 			if err := tx.ensureTokenEpoch(ctx); err != nil {
@@ -72,8 +72,8 @@ func migrations() []migration {
 			return nil
 		}},
 		// The consent form now carries its request signed (app/grants), so
-		// pending_authorizations is no longer written; it stays for builds
-		// before this one, which a rolling upgrade runs beside this one.
+		// pending_authorizations is no longer written; it stays, and the
+		// baseline still creates it, for builds before this one.
 		{5, "consent answers (consent requests travel signed in the form)", func(ctx context.Context, tx *Store) error {
 			return tx.conn(ctx).AutoMigrate(&ConsentAnswer{})
 		}},

@@ -142,9 +142,10 @@ func TestPostgresListenerReconnectsAndCatchesUp(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	// And notifications flow again.
+	fresh := liveToken(t, a)
 	settle()
 	again := b.TokenEpoch()
-	if _, err := a.RevokeFamily(ctx, tok.FamilyID, time.Now()); err != nil {
+	if _, err := a.RevokeFamily(ctx, fresh.FamilyID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	waitEpoch(t, b, again, notifyBound)

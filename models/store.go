@@ -229,16 +229,6 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// allModels lists every table, parents before children.
-func allModels() []any {
-	return []any{
-		&Setting{}, &User{}, &Workspace{}, &Membership{}, &Client{},
-		&Grant{}, &GrantWorkspace{}, &ConsentAnswer{}, &AuthCode{},
-		&Token{}, &TokenWorkspace{}, &SigningKey{},
-		&AuditEvent{}, &AuditEventWorkspace{}, &AuditChainHead{}, &TokenEpoch{}, &Template{}, &APIKey{},
-	}
-}
-
 // InTx runs fn in one database transaction: it commits when fn returns nil
 // and rolls back otherwise.
 // When the transaction changed what tokens may do, the process's token

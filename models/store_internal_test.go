@@ -130,7 +130,7 @@ func TestForeignKeyViolationIsReportedAsSuch(t *testing.T) {
 }
 
 // TestJanitorPurgesExpiredConsentAnswers: the janitor a Store runs deletes
-// expired answers on its own.
+// answers expired for longer than the grace on its own, and keeps the rest.
 func TestJanitorPurgesExpiredConsentAnswers(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"))
@@ -147,7 +147,8 @@ func TestJanitorPurgesExpiredConsentAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	record("expired", time.Now().Add(-time.Second))
+	record("expired long ago", time.Now().Add(-consentAnswerGrace-time.Minute))
+	record("expired within the grace", time.Now().Add(-time.Minute))
 	record("live", time.Now().Add(time.Hour))
 	s.stopJanitor()
 	s.startJanitor(10 * time.Millisecond)
@@ -158,10 +159,21 @@ func TestJanitorPurgesExpiredConsentAnswers(t *testing.T) {
 		return n
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for count() != 1 {
+	for count() != 2 {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d answers after 5 s of janitor, want the live one only", count())
+			t.Fatalf("%d answers after 5 s of janitor, want the 2 not expired for the grace", count())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A database this build creates keeps the tables earlier builds use, so
+// that one of them can still run on it (a rollback, a rolling upgrade).
+func TestMigrateKeepsTheTablesOfEarlierBuilds(t *testing.T) {
+	s, _ := openMigrated(t)
+	for _, table := range []string{"pending_authorizations", "consent_answers"} {
+		if !s.conn(context.Background()).Migrator().HasTable(table) {
+			t.Errorf("a new database has no %s table", table)
+		}
 	}
 }

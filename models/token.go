@@ -175,9 +175,18 @@ func (s *Store) MarkRefreshRotated(ctx context.Context, id string, at time.Time)
 // RevokeLiveToken revokes, in one statement, the live token with this hash
 // if it was issued to clientID, and returns it; ok is false when there is
 // no such token (unknown, another client's, or revoked already), and then
-// nothing changed, the token epoch included. Call it inside a transaction:
-// the epoch moves with the revocation's commit.
+// nothing changed, the token epoch included: revoking unknown tokens over
+// and over cannot empty anybody's caches.
 func (s *Store) RevokeLiveToken(ctx context.Context, hash []byte, clientID string, at time.Time) (t TokenRef, ok bool, err error) {
+	if s.tx == nil {
+		// The epoch moves with the commit, and writes go through a
+		// transaction (on SQLite, the write connection).
+		err = s.InTx(ctx, func(tx *Store) error {
+			t, ok, err = tx.RevokeLiveToken(ctx, hash, clientID, at)
+			return err
+		})
+		return t, ok, err
+	}
 	err = s.queryRowSQL(ctx, revokeLiveTokenSQL, []any{at.UTC(), hash, clientID},
 		&t.ID, &t.Kind, &t.ClientID, &t.UserID, &t.FamilyID)
 	switch {
@@ -194,14 +203,19 @@ func (s *Store) RevokeLiveToken(ctx context.Context, hash []byte, clientID strin
 }
 
 // RevokeFamily revokes, in one statement, every live token descended from
-// one authorization code, and reports how many it revoked.
+// one authorization code, and reports how many it revoked. The token epoch
+// moves only when it revoked some, so revoking a revoked token again and
+// again cannot empty anybody's caches. Call it inside a transaction: the
+// epoch then moves with the revocation's commit.
 func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time) (int64, error) {
-	if err := s.tokensChanged(ctx); err != nil {
-		return 0, err
-	}
 	n, err := s.execSQL(ctx, revokeFamilySQL, at.UTC(), familyID)
 	if err != nil {
 		return 0, fmt.Errorf("revoke token family %q: %w", familyID, err)
+	}
+	if n > 0 {
+		if err := s.tokensChanged(ctx); err != nil {
+			return 0, err
+		}
 	}
 	return n, nil
 }

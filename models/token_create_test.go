@@ -75,3 +75,27 @@ func TestCreateTokensStoresEveryTokenWithEveryWorkspace(t *testing.T) {
 		}
 	})
 }
+
+// TestTokenRefByHashSaysWhetherRevoked, on either database.
+func TestTokenRefByHashSaysWhetherRevoked(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	tok := liveToken(t, s)
+	for _, wantRevoked := range []bool{false, true} {
+		if wantRevoked {
+			if _, ok, err := s.RevokeLiveToken(ctx, tok.Hash, tok.ClientID, time.Now()); err != nil || !ok {
+				t.Fatalf("RevokeLiveToken = %v, %v", ok, err)
+			}
+		}
+		got, err := s.TokenRefByHash(ctx, tok.Hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != tok.ID || got.Kind != tok.Kind || got.ClientID != tok.ClientID || got.FamilyID != tok.FamilyID || got.Revoked != wantRevoked {
+			t.Errorf("TokenRefByHash = %+v, want token %s revoked=%v", got, tok.ID, wantRevoked)
+		}
+	}
+	if _, ok, err := s.RevokeLiveToken(ctx, tok.Hash, tok.ClientID, time.Now()); err != nil || ok {
+		t.Errorf("revoking it again = %v, %v; want nothing to revoke", ok, err)
+	}
+}

@@ -43,7 +43,11 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	return u, nil
 }
 
-// UserByID finds a user by id. Every signed-in request reads it.
+// UserByID finds a user by id. Every signed-in request reads it, so outside
+// a transaction the answer may come from the user cache (record_cache.go):
+// whatever changes a stored user must call directoryChanged in its
+// transaction, as SetPassword does, or the cache keeps the old user until
+// something else moves the directory epoch.
 func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 	return cachedRead(s, s.users, id, func() (User, error) {
 		var u User

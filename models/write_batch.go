@@ -61,7 +61,6 @@ func (s *Store) WriteStats() WriteStats {
 	return WriteStats{Transactions: s.writeCounts.transactions.Load(), Batches: s.writeCounts.batches.Load()}
 }
 
-// writeJob is one caller's transaction.
 // batchState is what the transactions of a batch that have succeeded so
 // far did, for those after them: their writes stand unless the whole batch
 // fails, and then every one of them fails with it.
@@ -74,6 +73,7 @@ type batchState struct {
 	auditHead *AuditChainHead
 }
 
+// writeJob is one caller's transaction.
 type writeJob struct {
 	ctx      context.Context
 	fn       func(tx *Store) error

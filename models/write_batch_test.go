@@ -306,9 +306,9 @@ func TestABatchMovesTheTokenEpochRowOnce(t *testing.T) {
 }
 
 // Transactions of one batch append to the audit chain after one another,
-// each from the head the one before it left, without reading the head row
-// again; one that appended and then failed leaves no trace, and the chain
-// verifies.
+// each from the head the one before it left (which they may take from the
+// batch instead of its row); one that appended and then failed leaves no
+// trace, and the chain verifies.
 func TestABatchKeepsTheAuditChainWhole(t *testing.T) {
 	s, _ := openMigrated(t)
 	ctx := context.Background()

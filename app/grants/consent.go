@@ -387,13 +387,16 @@ func (s *Service) requestOf(ctx context.Context, p signedRequest) (oauth.Authori
 	if err != nil {
 		return oauth.AuthorizeRequest{}, err
 	}
-	if client.Disabled() {
-		return oauth.AuthorizeRequest{}, ErrRequestGone
-	}
-	return oauth.AuthorizeRequest{
+	// So is what it may ask: a redirect URI or scope taken away from it
+	// since the screen was shown gets no code.
+	req := oauth.AuthorizeRequest{
 		Client: client, RedirectURI: p.RedirectURI, Scopes: strings.Fields(p.Scopes), State: p.State,
 		Nonce: p.Nonce, CodeChallenge: p.CodeChallenge, Prompt: p.Prompt,
-	}, nil
+	}
+	if client.Disabled() || !oauth.StillAllowed(req) {
+		return oauth.AuthorizeRequest{}, ErrRequestGone
+	}
+	return req, nil
 }
 
 func (s *Service) needsWorkspace(scopes []string) bool {

@@ -52,8 +52,8 @@ func approveAll(env *authorizeBench) grants.Decision {
 }
 
 // TestDecideRefusesRequestsItCannotTrust: a consent form whose request was
-// altered, signed with another key, made for someone else, expired, or
-// already answered grants nothing and issues no code.
+// altered, made for someone else or expired grants nothing and issues no
+// code.
 func TestDecideRefusesRequestsItCannotTrust(t *testing.T) {
 	ctx := context.Background()
 	clock := storetest.NewClock(time.Now())
@@ -148,4 +148,78 @@ func TestDecideWithChoicesToFixKeepsTheRequest(t *testing.T) {
 	if _, err := env.grants.Decide(ctx, env.user, signed, approveAll(env), benchActor); err != nil {
 		t.Fatalf("answering after the fix: %v", err)
 	}
+}
+
+// TestDecideRefusesRequestsTheClientMayNoLongerMake: a request signed by a
+// server with another key is not this server's; and one whose redirect URI
+// or scope the client lost since the screen was shown gets no code.
+func TestDecideRefusesRequestsTheClientMayNoLongerMake(t *testing.T) {
+	ctx := context.Background()
+	env := newAuthorizeBench(t, time.Now)
+	clientID := env.query.Get("client_id")
+	client, err := env.store.ClientByID(ctx, clientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("signed with another key", func(t *testing.T) {
+		other, err := grants.New(env.store, env.engine, []byte("another-server-s-consent-request-key"), time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		elsewhere := *env
+		elsewhere.grants = other
+		signed := consentScreen(t, &elsewhere)
+		if _, err := env.grants.Decide(ctx, env.user, signed, approveAll(env), benchActor); !errors.Is(err, grants.ErrRequestGone) {
+			t.Fatalf("Decide = %v, want ErrRequestGone", err)
+		}
+		if _, err := other.Decide(ctx, env.user, signed, approveAll(env), benchActor); err != nil {
+			t.Fatalf("the server that signed it: Decide = %v", err)
+		}
+		if err := env.store.InTx(ctx, func(tx *models.Store) error {
+			_, err := tx.RevokeGrant(ctx, mustGrant(t, env).ID, time.Now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, tc := range []struct {
+		name   string
+		change func(tx *models.Store) error
+	}{
+		{"redirect URI removed", func(tx *models.Store) error {
+			return tx.SetClientRedirectURIs(ctx, clientID, []string{"https://pixel.example/elsewhere"})
+		}},
+		{"scope no longer allowed", func(tx *models.Store) error {
+			c := client
+			c.AllowedScopes = []string{"openid", "workspace:read"}
+			return tx.UpdateClient(ctx, c, time.Now())
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			signed := consentScreen(t, env)
+			if err := env.store.InTx(ctx, tc.change); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				if err := env.store.InTx(ctx, func(tx *models.Store) error { return tx.UpdateClient(ctx, client, time.Now()) }); err != nil {
+					t.Fatal(err)
+				}
+			}()
+			if _, err := env.grants.Decide(ctx, env.user, signed, approveAll(env), benchActor); !errors.Is(err, grants.ErrRequestGone) {
+				t.Fatalf("Decide = %v, want ErrRequestGone", err)
+			}
+			if _, ok := grantOf(t, env); ok {
+				t.Fatal("a grant was made")
+			}
+		})
+	}
+}
+
+func mustGrant(t *testing.T, env *authorizeBench) models.ActiveGrant {
+	t.Helper()
+	g, ok := grantOf(t, env)
+	if !ok {
+		t.Fatal("no grant")
+	}
+	return g
 }

@@ -209,3 +209,19 @@ func (e *Engine) ErrorRedirect(re *RedirectError) string {
 		"error": {re.Err.Code}, "error_description": {re.Err.Description}, "state": {re.State},
 	})
 }
+
+// StillAllowed reports whether req's client may still use its redirect URI
+// and every scope it asked for: a request validated a while ago (a consent
+// screen answered minutes later) is checked again against the client as it
+// is now.
+func StillAllowed(req AuthorizeRequest) bool {
+	if !matchRedirectURI(req.Client.RedirectURIs, req.RedirectURI, req.Client.Public()) {
+		return false
+	}
+	for _, s := range req.Scopes {
+		if !containsString(req.Client.AllowedScopes, s) {
+			return false
+		}
+	}
+	return true
+}
