@@ -66,7 +66,7 @@ func (s *Store) SetClientRedirectURIs(ctx context.Context, id string, uris []str
 // ClientByID finds a client by its client_id, disabled or not. Outside a
 // transaction the answer may come from the client cache (record_cache.go).
 func (s *Store) ClientByID(ctx context.Context, id string) (Client, error) {
-	return cachedRead(s, s.clients, id, func() (Client, error) {
+	return cachedRead(s.clients, &s.epoch.directory, id, func() (Client, error) {
 		var c Client
 		if err := translate(s.conn(ctx).Where("id = ?", id).Take(&c).Error); err != nil {
 			return Client{}, fmt.Errorf("find client %q: %w", id, err)

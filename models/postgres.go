@@ -78,7 +78,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open PostgreSQL database %s: %w", name, err)
 	}
-	s := &Store{db: db.WithContext(ctx), epoch: &epoch{}, clients: newRecordCache(cloneClient), users: newRecordCache(cloneUser), pg: &pgState{config: config},
+	s := &Store{db: db.WithContext(ctx), epoch: &epoch{}, clients: newRecordCache(cloneClient), users: newRecordCache(cloneUser), memberships: newRecordCache(cloneMemberships), pg: &pgState{config: config},
 		writeCounts: &writeCounters{}}
 	if s.prepared, err = newPreparedStatements(db); err != nil {
 		_ = sqlDB.Close()

@@ -3,6 +3,7 @@ package models
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // recordCacheSize bounds each record cache; past it, entries are dropped at
@@ -12,13 +13,16 @@ const recordCacheSize = 10_000
 
 // recordCache remembers records by id for the Store that Open returned: the
 // clients that every token, introspection and revocation request
-// authenticates, and the users every signed-in page loads. An entry is used
-// only at the directory epoch it was read at (epoch.go): every change to a
-// client or a user moves it when it commits (see directoryChanged), and so
-// does every change seen from another process, so a rotated secret, a
-// disabled client or a new password is seen by this process's next request
-// and by other processes within EpochPollEvery, like any other loss of
-// power. This process's own token revocations leave it alone.
+// authenticates, and the users every signed-in page loads, used only at the
+// directory epoch they were read at (epoch.go): every change to a client or
+// a user moves it when it commits (see directoryChanged), and so does every
+// change seen from another process, so a rotated secret, a disabled client
+// or a new password is seen by this process's next request and by other
+// processes within EpochPollEvery, like any other loss of power; this
+// process's own token revocations leave it alone. And each user's
+// workspaces and roles, which every consent and every workspace-scoped API
+// call reads, used only at the token epoch they were read at: every change
+// to a membership, and every new workspace, moves that one.
 type recordCache[T any] struct {
 	mu      sync.RWMutex
 	entries map[string]cachedRecord[T]
@@ -84,20 +88,23 @@ func cloneClient(c Client) Client {
 // cloneUser copies a user: every field is a value.
 func cloneUser(u User) User { return u }
 
+// cloneMemberships copies a user's workspace list.
+func cloneMemberships(ws []UserWorkspace) []UserWorkspace { return slices.Clone(ws) }
+
 // cachedRead returns the record with id from cache, or reads it with read and
-// caches it, at the directory epoch loaded before the read. cache is nil on
+// caches it, at the value of epoch loaded before the read. cache is nil on
 // the Stores of transactions, which must see their own writes.
-func cachedRead[T any](s *Store, cache *recordCache[T], id string, read func() (T, error)) (T, error) {
+func cachedRead[T any](cache *recordCache[T], epoch *atomic.Uint64, id string, read func() (T, error)) (T, error) {
 	if cache == nil {
 		return read()
 	}
-	epoch := s.epoch.directory.Load()
-	if r, ok := cache.get(id, epoch); ok {
+	at := epoch.Load()
+	if r, ok := cache.get(id, at); ok {
 		return r, nil
 	}
 	r, err := read()
 	if err == nil {
-		cache.put(id, r, epoch)
+		cache.put(id, r, at)
 	}
 	return r, err
 }

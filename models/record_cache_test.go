@@ -218,3 +218,48 @@ func TestUserCacheFollowsPasswordChanges(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A user's workspaces are cached until the token epoch moves: a row changed
+// behind the store's back is not seen, but every membership change and
+// every new workspace is, at once.
+func TestMembershipCacheFollowsEveryMembershipChange(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	u := newUser(t, s, "member@example.com")
+	first := newWorkspace(t, s, "First", u)
+	other := newUser(t, s, "owner@example.com")
+	second := newWorkspace(t, s, "Second", other)
+	ids := func() []string {
+		t.Helper()
+		ws, err := s.WorkspacesOf(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, w := range ws {
+			out = append(out, w.ID+":"+string(w.Role))
+		}
+		return out
+	}
+	want := func(step string, w ...string) {
+		t.Helper()
+		if got := ids(); fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("%s: WorkspacesOf = %v, want %v", step, got, w)
+		}
+	}
+	want("at first", first.ID+":owner")
+	if err := s.ExecForTest("UPDATE memberships SET role = 'viewer' WHERE user_id = '" + u.ID + "'"); err != nil {
+		t.Fatal(err)
+	}
+	want("changed behind the back", first.ID+":owner")
+	if err := s.InTx(ctx, func(tx *models.Store) error { return tx.PutMembership(ctx, second.ID, u.ID, models.RoleMember) }); err != nil {
+		t.Fatal(err)
+	}
+	want("added to a workspace", first.ID+":viewer", second.ID+":member")
+	third := newWorkspace(t, s, "Third", u)
+	want("created a workspace", first.ID+":viewer", second.ID+":member", third.ID+":owner")
+	if err := s.InTx(ctx, func(tx *models.Store) error { return tx.DeleteMembership(ctx, second.ID, u.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	want("removed from a workspace", first.ID+":viewer", third.ID+":owner")
+}

@@ -57,8 +57,9 @@ type Store struct {
 	batch *batchState
 	// clients and users are set on the Store that Open returned (not on
 	// those of InTx, which must see their own writes): see record_cache.go.
-	clients *recordCache[Client]
-	users   *recordCache[User]
+	clients     *recordCache[Client]
+	users       *recordCache[User]
+	memberships *recordCache[[]UserWorkspace]
 	// pg is set on PostgreSQL only: see postgres.go.
 	pg *pgState
 	// writes is held on SQLite while a batch of write transactions runs
@@ -100,7 +101,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: readers.WithContext(ctx), writer: writer.WithContext(ctx), epoch: &epoch{},
-		clients: newRecordCache(cloneClient), users: newRecordCache(cloneUser), writes: &sync.Mutex{}, batches: &writeBatcher{}, writeCounts: &writeCounters{}}
+		clients: newRecordCache(cloneClient), users: newRecordCache(cloneUser),
+		memberships: newRecordCache(cloneMemberships), writes: &sync.Mutex{}, batches: &writeBatcher{}, writeCounts: &writeCounters{}}
 	if s.prepared, err = newPreparedStatements(readers); err == nil {
 		s.writePrepared, err = newPreparedStatements(writer)
 	}

@@ -49,7 +49,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 // transaction, as SetPassword does, or the cache keeps the old user until
 // something else moves the directory epoch.
 func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
-	return cachedRead(s, s.users, id, func() (User, error) {
+	return cachedRead(s.users, &s.epoch.directory, id, func() (User, error) {
 		var u User
 		if err := s.queryRowSQL(ctx, userByIDSQL, []any{id}, &u.ID, &u.Email, &u.Name, &u.AvatarURL,
 			&u.PasswordHash, &u.PlatformAdmin, &u.CreatedAt, &u.UpdatedAt); err != nil {

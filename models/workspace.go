@@ -42,6 +42,10 @@ func WorkspaceNameKey(name string) string {
 func (s *Store) CreateWorkspace(ctx context.Context, w *Workspace) error {
 	w.NameKey = WorkspaceNameKey(w.Name)
 	return s.InTx(ctx, func(tx *Store) error {
+		// Its creator's cached workspace list is out of date from now on.
+		if err := tx.tokensChanged(ctx); err != nil {
+			return err
+		}
 		if err := translate(tx.conn(ctx).Omit("CreatedBy").Create(w).Error); err != nil {
 			return fmt.Errorf("create workspace %q: %w", w.Name, err)
 		}
@@ -80,21 +84,27 @@ type UserWorkspace struct {
 	Role Role
 }
 
-// WorkspacesOf lists the workspaces a user belongs to, by name.
+// WorkspacesOf lists the workspaces a user belongs to, by name. Outside a
+// transaction the answer may come from the membership cache
+// (record_cache.go), good until the token epoch moves: whatever changes a
+// membership or adds a workspace must call tokensChanged in its
+// transaction, as PutMembership, DeleteMembership and CreateWorkspace do.
 func (s *Store) WorkspacesOf(ctx context.Context, userID string) ([]UserWorkspace, error) {
-	var out []UserWorkspace
-	err := s.queryRowsSQL(ctx, workspacesOfSQL, []any{userID}, func(rows *sql.Rows) error {
-		var w UserWorkspace
-		if err := rows.Scan(&w.ID, &w.Name, &w.Role); err != nil {
-			return err
+	return cachedRead(s.memberships, &s.epoch.local, userID, func() ([]UserWorkspace, error) {
+		var out []UserWorkspace
+		err := s.queryRowsSQL(ctx, workspacesOfSQL, []any{userID}, func(rows *sql.Rows) error {
+			var w UserWorkspace
+			if err := rows.Scan(&w.ID, &w.Name, &w.Role); err != nil {
+				return err
+			}
+			out = append(out, w)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list workspaces of %q: %w", userID, err)
 		}
-		out = append(out, w)
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list workspaces of %q: %w", userID, err)
-	}
-	return out, nil
 }
 
 // workspacesOfSQL is read twice in every authorization (the consent

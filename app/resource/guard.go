@@ -70,14 +70,14 @@ type KeyAuthenticator func(ctx context.Context, key string) (k models.APIKey, ok
 type Guard struct {
 	tokens  TokenAuthenticator
 	keys    KeyAuthenticator
-	members *membershipCache
+	store   *models.Store
 	catalog *models.Catalog
 }
 
-// NewGuard returns a Guard. Memberships are read from store, cached until
-// the token epoch moves.
+// NewGuard returns a Guard. Memberships are read from store, which caches
+// them until the token epoch moves.
 func NewGuard(tokens TokenAuthenticator, keys KeyAuthenticator, store *models.Store, catalog *models.Catalog) *Guard {
-	return &Guard{tokens: tokens, keys: keys, members: newMembershipCache(store), catalog: catalog}
+	return &Guard{tokens: tokens, keys: keys, store: store, catalog: catalog}
 }
 
 const apiKeyPrefix = "osk_"
@@ -115,7 +115,7 @@ func (g *Guard) Check(ctx context.Context, authorization string, rule Rule, work
 	if !scope.Workspace {
 		return p, nil
 	}
-	role, member, err := g.members.role(ctx, p.UserID, workspaceID)
+	role, member, err := g.roleIn(ctx, p.UserID, workspaceID)
 	if err != nil {
 		return Principal{}, err
 	}
@@ -170,10 +170,10 @@ func workspaceNotGranted() *Denial {
 		Message: "This token cannot act in that workspace. The user did not grant it, or it was removed since."}
 }
 
-// Memberships returns a user's workspaces and roles, from the same cache the
-// role checks use. The slice is shared: do not modify it.
+// Memberships returns a user's workspaces and roles, as the role checks see
+// them.
 func (g *Guard) Memberships(ctx context.Context, userID string) ([]models.UserWorkspace, error) {
-	return g.members.of(ctx, userID)
+	return g.store.WorkspacesOf(ctx, userID)
 }
 
 // AsDenial unwraps a refusal.
