@@ -221,10 +221,14 @@ func TestUserCacheFollowsPasswordChanges(t *testing.T) {
 
 // A user's workspaces are cached until the token epoch moves: a row changed
 // behind the store's back is not seen, but every membership change and
-// every new workspace is, at once.
+// every new workspace is, at once. (The store's own changes also come back
+// to it through the poller, and on PostgreSQL as notifications, which move
+// the epoch too: the poller is stopped here, and on PostgreSQL the change
+// behind the back is not checked.)
 func TestMembershipCacheFollowsEveryMembershipChange(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.Open(t)
+	s.StopEpochPollerForTest()
 	u := newUser(t, s, "member@example.com")
 	first := newWorkspace(t, s, "First", u)
 	other := newUser(t, s, "owner@example.com")
@@ -251,7 +255,9 @@ func TestMembershipCacheFollowsEveryMembershipChange(t *testing.T) {
 	if err := s.ExecForTest("UPDATE memberships SET role = 'viewer' WHERE user_id = '" + u.ID + "'"); err != nil {
 		t.Fatal(err)
 	}
-	want("changed behind the back", first.ID+":owner")
+	if !storetest.OnPostgres() {
+		want("changed behind the back", first.ID+":owner")
+	}
 	if err := s.InTx(ctx, func(tx *models.Store) error { return tx.PutMembership(ctx, second.ID, u.ID, models.RoleMember) }); err != nil {
 		t.Fatal(err)
 	}
