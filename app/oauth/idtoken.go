@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"time"
 
 	"github.com/consentry/consentry/models"
 )
@@ -32,11 +31,12 @@ type userClaims struct {
 // idTokenTTL matches the access token it comes with.
 const idTokenTTL = AccessTokenTTL
 
-func (e *Engine) idToken(ctx context.Context, tx *models.Store, is issue, now time.Time) (string, error) {
-	user, err := tx.UserByID(ctx, is.userID)
+func (e *Engine) idToken(ctx context.Context, is issue) (string, error) {
+	user, err := e.store.UserByID(ctx, is.userID)
 	if err != nil {
 		return "", err
 	}
+	now := is.issuedAt
 	return e.keys.sign(idTokenClaims{
 		Issuer: e.issuer, Subject: is.userID, Audience: is.client.ID, AZP: is.client.ID,
 		Expiry: now.Add(idTokenTTL).Unix(), IssuedAt: now.Unix(), AuthTime: is.authTime.Unix(),

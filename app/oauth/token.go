@@ -28,6 +28,9 @@ type TokenResponse struct {
 	IDToken      string   `json:"id_token,omitempty"`
 	UserID       string   `json:"user_id"`
 	WorkspaceIDs []string `json:"workspace_ids"`
+	// idTokenFor is set by issueTokens when an ID token is due; withIDToken
+	// signs it once the grant's transaction has committed.
+	idTokenFor *issue
 }
 
 // tokenParams may appear at most once in a token request.
@@ -47,9 +50,11 @@ func (e *Engine) Token(ctx context.Context, req TokenRequest) (TokenResponse, er
 	actor := models.Actor{Type: models.ActorClient, ID: client.ID, IP: req.IP, UserAgent: req.UserAgent}
 	switch gt := req.Params.Get("grant_type"); gt {
 	case "authorization_code":
-		return e.exchangeCode(ctx, client, req.Params, actor)
+		resp, err := e.exchangeCode(ctx, client, req.Params, actor)
+		return e.withIDToken(ctx, resp, err)
 	case "refresh_token":
-		return e.refresh(ctx, client, req.Params, actor)
+		resp, err := e.refresh(ctx, client, req.Params, actor)
+		return e.withIDToken(ctx, resp, err)
 	case "":
 		return TokenResponse{}, oauthError(ErrCodeInvalidRequest, "grant_type is required")
 	default:
@@ -68,6 +73,8 @@ type issue struct {
 	workspaceIDs  []string
 	authTime      time.Time
 	nonce         string
+	// issuedAt is when the tokens were issued (set by issueTokens).
+	issuedAt time.Time
 }
 
 // issueTokens stores an access token (and a refresh token when
@@ -113,9 +120,26 @@ func (e *Engine) issueTokens(ctx context.Context, tx *models.Store, is issue) (T
 		}
 	}
 	if is.accessScopes.has("openid") {
-		if resp.IDToken, err = e.idToken(ctx, tx, is, now); err != nil {
-			return TokenResponse{}, err
-		}
+		is.issuedAt = now
+		resp.idTokenFor = &is
+	}
+	return resp, nil
+}
+
+// withIDToken completes a granted token response with the ID token it is
+// due. The token is signed after the grant's transaction has committed: a
+// signature is CPU work that needs no lock, and inside the transaction it
+// would hold the one write lock every writer waits for. (Should signing
+// fail, the grant stands and the client gets an error; with the key in
+// memory only a failure to read the user could cause that.)
+func (e *Engine) withIDToken(ctx context.Context, resp TokenResponse, err error) (TokenResponse, error) {
+	if err != nil || resp.idTokenFor == nil {
+		return resp, err
+	}
+	is := *resp.idTokenFor
+	resp.idTokenFor = nil
+	if resp.IDToken, err = e.idToken(ctx, is); err != nil {
+		return TokenResponse{}, err
 	}
 	return resp, nil
 }
