@@ -27,6 +27,27 @@ func createUser(id, email string) func(ctx context.Context, tx *Store) error {
 	}
 }
 
+// epochRow is the value of the token epoch counter row.
+func epochRow(t *testing.T, s *Store) int64 {
+	t.Helper()
+	var v int64
+	if err := s.queryRowSQL(context.Background(), `SELECT value FROM token_epoches WHERE id = $1`, []any{tokenEpochID}, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// checkOutcomes checks that each job's InTx returned the error want names
+// for it, and nil for the jobs want does not name.
+func checkOutcomes(t *testing.T, jobs []*batchJob, want map[string]error) {
+	t.Helper()
+	for _, j := range jobs {
+		if w := want[j.name]; !errors.Is(j.err, w) || (w == nil && j.err != nil) {
+			t.Errorf("%s: InTx = %v, want %v", j.name, j.err, w)
+		}
+	}
+}
+
 // runQueued runs first alone and holds its batch open (its body waits)
 // while the others queue behind it in order; then it lets everything run:
 // the others commit as one batch, run by the goroutine of the first of them.
@@ -233,13 +254,7 @@ func TestACancelledCallerFailsOnlyItsOwnTransaction(t *testing.T) {
 func TestANestedTransactionRolledBackLeavesItsParentToMoveTheEpoch(t *testing.T) {
 	s, _ := openMigrated(t)
 	ctx := context.Background()
-	row := func() int64 {
-		var v int64
-		if err := s.queryRowSQL(ctx, `SELECT value FROM token_epoches WHERE id = $1`, []any{tokenEpochID}, &v); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	row := func() int64 { return epochRow(t, s) }
 	rowBefore, localBefore := row(), s.TokenEpoch()
 	err := s.InTx(ctx, func(tx *Store) error {
 		nestedErr := tx.InTx(ctx, func(nested *Store) error {
@@ -269,14 +284,7 @@ func TestANestedTransactionRolledBackLeavesItsParentToMoveTheEpoch(t *testing.T)
 // it and then failed leaves it to the next.
 func TestABatchMovesTheTokenEpochRowOnce(t *testing.T) {
 	s, _ := openMigrated(t)
-	ctx := context.Background()
-	row := func() int64 {
-		var v int64
-		if err := s.queryRowSQL(ctx, `SELECT value FROM token_epoches WHERE id = $1`, []any{tokenEpochID}, &v); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	row := func() int64 { return epochRow(t, s) }
 	rowBefore, localBefore := row(), s.TokenEpoch()
 	gaveUp := errors.New("gave up")
 	moves := func(ctx context.Context, tx *Store) error { return tx.tokensChanged(ctx) }
@@ -292,11 +300,7 @@ func TestABatchMovesTheTokenEpochRowOnce(t *testing.T) {
 		{name: "moves too", fn: moves},
 	}
 	runQueued(t, s, first, others)
-	for _, j := range append([]*batchJob{first}, others...) {
-		if want := map[bool]error{true: gaveUp}[j.name == "moves, then fails"]; !errors.Is(j.err, want) || (want == nil && j.err != nil) {
-			t.Errorf("%s: InTx = %v, want %v", j.name, j.err, want)
-		}
-	}
+	checkOutcomes(t, append([]*batchJob{first}, others...), map[string]error{"moves, then fails": gaveUp})
 	if got := row(); got != rowBefore+1 {
 		t.Errorf("epoch row %d → %d, want it moved once for the batch", rowBefore, got)
 	}
@@ -340,11 +344,7 @@ func TestABatchKeepsTheAuditChainWhole(t *testing.T) {
 		{name: "last", fn: appendEvent("sixth")},
 	}
 	runQueued(t, s, first, others)
-	for _, j := range append([]*batchJob{first}, others...) {
-		if want := map[bool]error{true: gaveUp}[j.name == "appends, then fails"]; !errors.Is(j.err, want) || (want == nil && j.err != nil) {
-			t.Errorf("%s: InTx = %v, want %v", j.name, j.err, want)
-		}
-	}
+	checkOutcomes(t, append([]*batchJob{first}, others...), map[string]error{"appends, then fails": gaveUp})
 	var actions []string
 	if err := s.EachAuditEvent(ctx, time.Time{}, func(ev AuditEvent) error {
 		actions = append(actions, ev.Action)
