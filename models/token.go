@@ -54,8 +54,9 @@ type TokenWorkspace struct {
 	Workspace   Workspace `gorm:"constraint:OnDelete:CASCADE"`
 }
 
-// tokenColumnCount is how many columns tokenColumns names.
-const tokenColumnCount = 14
+// tokenColumnCount is how many columns tokenColumns names, one per field
+// tokenFields scans.
+var tokenColumnCount = len(tokenFields(&Token{}))
 
 // tokenColumns are the columns scanTokenRow reads, in its order.
 const tokenColumns = `id, hash, kind, grant_id, client_id, user_id, family_id, scopes, needs_workspace,
