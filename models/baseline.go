@@ -6,7 +6,8 @@ import "time"
 // The list is frozen: a table added later is created by a step of its own
 // (migrate.go), and one no longer used stays here, so that a database this
 // build creates is one an earlier build can still run on (a rollback, or a
-// rolling upgrade with both builds serving).
+// rolling upgrade with both builds serving) — as far back as step 6, which
+// builds before it cannot run with (migrate.go).
 func baselineModels() []any {
 	return []any{
 		&Setting{}, &User{}, &Workspace{}, &Membership{}, &Client{},

@@ -11,7 +11,9 @@ import (
 // The cascades of SPEC §6. Each is a handful of set-based statements — never
 // a loop over tokens — and runs inside the caller's transaction, next to the
 // audit event that records it. Token rows lose what their grant lost, so a
-// later re-grant cannot bring old tokens back to life.
+// later re-grant cannot bring old tokens back to life; a revoked grant never
+// comes back (grant.go), so its tokens are not written at all. Only live
+// grants are cascaded: a revoked one's tokens are already dead.
 
 // GrantFilter picks the grants a cascade applies to: one grant, every grant
 // of a client, or every grant of a user.
@@ -46,7 +48,9 @@ type workspaceRemovalSQL struct {
 var workspaceRemovalStatements = func() map[string]workspaceRemovalSQL {
 	out := map[string]workspaceRemovalSQL{}
 	for _, column := range []string{"id", "client_id", "user_id"} {
-		grants := func(param string) string { return "SELECT id FROM grants WHERE " + column + " = " + param }
+		grants := func(param string) string {
+			return "SELECT id FROM grants WHERE " + column + " = " + param + " AND revoked_at IS NULL"
+		}
 		out[column] = workspaceRemovalSQL{
 			users: hot(`SELECT DISTINCT user_id FROM grants WHERE id IN (
 				SELECT grant_id FROM grant_workspaces WHERE workspace_id = $1 AND grant_id IN (` + grants("$2") + `))
@@ -136,14 +140,20 @@ func (s *Store) NarrowGrantScopes(ctx context.Context, grantID string, removedSc
 	return res.RowsAffected, nil
 }
 
-// RevokeGrant revokes a live grant, every live token of it, and its unused
-// codes. It reports how many tokens it revoked; a grant that is not live is
-// ErrNotFound.
+// RevokeGrant revokes a live grant, and with it every token of it, and
+// drops its unused codes. Its tokens are not written: they work only while
+// their grant row is live, and a revoked grant is never revived. It reports
+// how many tokens were live; a grant that is not live is ErrNotFound.
 func (s *Store) RevokeGrant(ctx context.Context, grantID string, at time.Time) (int64, error) {
 	if err := s.tokensChanged(ctx); err != nil {
 		return 0, err
 	}
 	at = at.UTC()
+	var live int64
+	// Counted first: it is what the revocation ends.
+	if err := s.queryRowSQL(ctx, countLiveTokensOfGrantSQL, []any{grantID, at}, &live); err != nil {
+		return 0, fmt.Errorf("count live tokens of grant %q: %w", grantID, err)
+	}
 	n, err := s.execSQL(ctx, revokeGrantSQL, at, grantID)
 	if err != nil {
 		return 0, fmt.Errorf("revoke grant %q: %w", grantID, err)
@@ -157,23 +167,21 @@ func (s *Store) RevokeGrant(ctx context.Context, grantID string, at time.Time) (
 	if _, err := s.execSQL(ctx, dropUnusedCodesOfGrantSQL, grantID); err != nil {
 		return 0, fmt.Errorf("drop unused codes of grant %q: %w", grantID, err)
 	}
-	n, err = s.execSQL(ctx, revokeTokensOfGrantSQL, at, grantID)
-	if err != nil {
-		return 0, fmt.Errorf("revoke tokens of grant %q: %w", grantID, err)
-	}
-	return n, nil
+	return live, nil
 }
 
 var (
+	countLiveTokensOfGrantSQL = hot(`SELECT COUNT(*) FROM tokens
+		WHERE grant_id = $1 AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > $2`)
 	revokeGrantSQL            = hot(`UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`)
 	clearGrantWorkspacesSQL   = hot(`DELETE FROM grant_workspaces WHERE grant_id = $1`)
 	dropUnusedCodesOfGrantSQL = hot(`DELETE FROM auth_codes WHERE grant_id = $1 AND used_at IS NULL`)
-	revokeTokensOfGrantSQL    = hot(`UPDATE tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL`)
 )
 
-// tokensOfClient selects a client's tokens through its grants, by the index
-// on tokens.grant_id (there is none on tokens.client_id).
-const tokensOfClient = "grant_id IN (SELECT id FROM grants WHERE client_id = ?)"
+// tokensOfClient selects a client's tokens of live grants, through the
+// grants, by the index on tokens.grant_id (there is none on
+// tokens.client_id). Those of revoked grants are dead already.
+const tokensOfClient = "grant_id IN (SELECT id FROM grants WHERE client_id = ? AND revoked_at IS NULL)"
 
 // RevokeClientTokens revokes every live token of a client and drops its
 // unused codes; it reports how many tokens it revoked.

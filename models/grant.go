@@ -9,14 +9,19 @@ import (
 )
 
 // Grant is what one user allowed one client: its scopes (space-separated,
-// catalog order) and, in GrantWorkspace rows, its workspaces. There is one
-// grant per (user, client); a revoked grant keeps its row, with RevokedAt
-// set, and comes back to life on the next approval.
+// catalog order) and, in GrantWorkspace rows, its workspaces. A user has at
+// most one live grant per client. A revoked grant keeps its row, with
+// RevokedAt set, and never comes back: the next approval is a new grant. So
+// revoking costs the same whatever the number of tokens: a token works only
+// while its own grant row is live (ActiveTokenByHash, and the refresh and
+// code exchanges compare grant ids), and none of its tokens is written.
 type Grant struct {
-	ID         string `gorm:"primaryKey;size:36"`
-	UserID     string `gorm:"size:36;not null;uniqueIndex:idx_grants_user_client,priority:1"`
+	ID string `gorm:"primaryKey;size:36"`
+	// idx_grants_user_id also serves deleting a user, whose grants go with
+	// them (the partial index cannot).
+	UserID     string `gorm:"size:36;not null;index:idx_grants_user_id;uniqueIndex:idx_grants_live_user_client,priority:1,where:revoked_at IS NULL"`
 	User       User   `gorm:"constraint:OnDelete:CASCADE"`
-	ClientID   string `gorm:"size:64;not null;uniqueIndex:idx_grants_user_client,priority:2;index"`
+	ClientID   string `gorm:"size:64;not null;uniqueIndex:idx_grants_live_user_client,priority:2,where:revoked_at IS NULL;index"`
 	Client     Client `gorm:"constraint:OnDelete:CASCADE"`
 	Scopes     string `gorm:"size:4096;not null"`
 	CreatedAt  time.Time
@@ -95,8 +100,9 @@ func (s *Store) grantWorkspaceIDs(ctx context.Context, grantID string) ([]string
 	return ids, nil
 }
 
-// PutGrant sets the user's grant to a client to exactly these scopes and
-// workspaces, creating or reviving it. It returns the grant id. Call it
+// PutGrant sets the user's live grant to a client to exactly these scopes
+// and workspaces, creating it (with newID) when there is none. It returns the
+// grant id. Call it
 // inside a transaction together with whatever the decision also writes.
 //
 // It does not move the token epoch itself: a grant that loses scopes or
@@ -132,12 +138,13 @@ func (s *Store) PutGrant(ctx context.Context, newID, userID, clientID, scopes st
 }
 
 var (
-	// putGrantSQL creates the grant, or renews and revives the one there
-	// is, and returns its id either way.
+	// putGrantSQL creates the grant, or renews the live one there is, and
+	// returns its id either way. A revoked grant is never revived: its
+	// tokens would come back with it.
 	putGrantSQL = hot(`INSERT INTO grants (id, user_id, client_id, scopes, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $5)
-		ON CONFLICT (user_id, client_id) DO UPDATE
-		SET scopes = excluded.scopes, updated_at = excluded.updated_at, revoked_at = NULL
+		ON CONFLICT (user_id, client_id) WHERE revoked_at IS NULL DO UPDATE
+		SET scopes = excluded.scopes, updated_at = excluded.updated_at
 		RETURNING id`)
 	deleteGrantWorkspaceSQL = hot(`DELETE FROM grant_workspaces WHERE grant_id = $1 AND workspace_id = $2`)
 	insertGrantWorkspaceSQL = hot(`INSERT INTO grant_workspaces (grant_id, workspace_id) VALUES ($1, $2)`)

@@ -35,21 +35,31 @@ func TestPutGrantSetsExactlyTheScopesAndWorkspacesGiven(t *testing.T) {
 		{"one out, one in", false, "openid profile", []string{ws[0], ws[2]}},
 		{"all out", false, "openid", nil},
 		{"all in", false, "openid", ws},
-		{"revived after revocation", true, "profile", ws[1:2]},
+		{"approved again after revocation", true, "profile", ws[1:2]},
+		{"same again after that", false, "profile", ws[1:2]},
 	}
+	live := first
 	for i, step := range steps {
 		at = at.Add(time.Hour)
 		if step.revoke {
-			if _, err := s.RevokeGrant(ctx, first, at); err != nil {
+			if _, err := s.RevokeGrant(ctx, live, at); err != nil {
 				t.Fatal(err)
 			}
 		}
-		id, err := s.PutGrant(ctx, uuid.NewString(), u.ID, c.ID, step.scopes, step.workspaces, at)
+		newID := uuid.NewString()
+		id, err := s.PutGrant(ctx, newID, u.ID, c.ID, step.scopes, step.workspaces, at)
 		if err != nil {
 			t.Fatalf("%s: %v", step.name, err)
 		}
-		if id != first {
-			t.Errorf("%s: grant id %q, want the existing grant %q", step.name, id, first)
+		// A revoked grant is never revived (its tokens would come back
+		// with it): the approval after it is a new grant.
+		if step.revoke {
+			if id != newID {
+				t.Errorf("%s: grant id %q, want the new grant %q", step.name, id, newID)
+			}
+			live = id
+		} else if id != live {
+			t.Errorf("%s: grant id %q, want the existing grant %q", step.name, id, live)
 		}
 		g, err := s.ActiveGrantOf(ctx, u.ID, c.ID)
 		if err != nil {

@@ -77,6 +77,23 @@ func migrations() []migration {
 		{5, "consent answers (consent requests travel signed in the form)", func(ctx context.Context, tx *Store) error {
 			return tx.conn(ctx).AutoMigrate(&ConsentAnswer{})
 		}},
+		// Revoking a grant no longer writes its tokens: they die with its
+		// row, which is never revived (grant.go). Builds before this step
+		// revive the row through an upsert on the full unique index, so they
+		// cannot start on a database that has it (their prepared upsert
+		// fails), rather than bring revoked tokens back.
+		{6, "one live grant per user and app; a revoked grant stays revoked", func(ctx context.Context, tx *Store) error {
+			for _, stmt := range []string{
+				"DROP INDEX IF EXISTS idx_grants_user_client",
+				"CREATE UNIQUE INDEX IF NOT EXISTS idx_grants_live_user_client ON grants (user_id, client_id) WHERE revoked_at IS NULL",
+				"CREATE INDEX IF NOT EXISTS idx_grants_user_id ON grants (user_id)",
+			} {
+				if err := tx.conn(ctx).Exec(stmt).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 	}
 }
 

@@ -19,7 +19,8 @@ type PlatformCounts struct {
 	// ActiveGrants are grants not revoked.
 	ActiveGrants int64
 	// LiveTokens are access and refresh tokens that still work: not
-	// revoked, not expired, and (for refresh tokens) not yet exchanged.
+	// revoked (nor their grant), not expired, and (for refresh tokens) not
+	// yet exchanged.
 	LiveTokens int64
 }
 
@@ -31,7 +32,8 @@ func (s *Store) CountPlatform(ctx context.Context, now time.Time) (PlatformCount
 		(SELECT COUNT(*) FROM workspaces) AS workspaces,
 		(SELECT COUNT(*) FROM clients) AS clients,
 		(SELECT COUNT(*) FROM grants WHERE revoked_at IS NULL) AS active_grants,
-		(SELECT COUNT(*) FROM tokens WHERE revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ?) AS live_tokens`,
+		(SELECT COUNT(*) FROM tokens WHERE revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ?
+			AND `+grantIsLive+`) AS live_tokens`,
 		now.UTC()).Scan(&out).Error
 	if err != nil {
 		return PlatformCounts{}, fmt.Errorf("count platform: %w", translate(err))

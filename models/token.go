@@ -54,6 +54,9 @@ type TokenWorkspace struct {
 	Workspace   Workspace `gorm:"constraint:OnDelete:CASCADE"`
 }
 
+// grantIsLive is the condition, on a row of tokens, that its grant is live.
+const grantIsLive = "EXISTS (SELECT 1 FROM grants WHERE grants.id = tokens.grant_id AND grants.revoked_at IS NULL)"
+
 // tokenColumnCount is how many columns tokenColumns names, one per field
 // tokenFields scans.
 var tokenColumnCount = len(tokenFields(&Token{}))
@@ -78,10 +81,13 @@ var (
 		FROM tokens WHERE hash = $1`)
 	rotateRefreshSQL = hot(`UPDATE tokens SET rotated_at = $1
 		WHERE id = $2 AND kind = $3 AND rotated_at IS NULL AND revoked_at IS NULL`)
+	// The two revocations leave alone tokens whose grant was revoked:
+	// those are dead already (grant.go), and must not count as revoked
+	// again.
 	revokeLiveTokenSQL = hot(`UPDATE tokens SET revoked_at = $1
-		WHERE hash = $2 AND client_id = $3 AND revoked_at IS NULL
+		WHERE hash = $2 AND client_id = $3 AND revoked_at IS NULL AND ` + grantIsLive + `
 		RETURNING id, kind, client_id, user_id, family_id`)
-	revokeFamilySQL = hot(`UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL`)
+	revokeFamilySQL = hot(`UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL AND ` + grantIsLive)
 	// Its own ∩ its grant's.
 	tokenWorkspaceIDsSQL = hot(`SELECT tw.workspace_id FROM token_workspaces tw
 		JOIN grant_workspaces gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = $1
@@ -175,7 +181,8 @@ func (s *Store) MarkRefreshRotated(ctx context.Context, id string, at time.Time)
 
 // RevokeLiveToken revokes, in one statement, the live token with this hash
 // if it was issued to clientID, and returns it; ok is false when there is
-// no such token (unknown, another client's, or revoked already), and then
+// no such token (unknown, another client's, revoked already, or of a revoked
+// grant), and then
 // nothing changed, the token epoch included: revoking unknown tokens over
 // and over cannot empty anybody's caches.
 func (s *Store) RevokeLiveToken(ctx context.Context, hash []byte, clientID string, at time.Time) (t TokenRef, ok bool, err error) {
@@ -204,7 +211,8 @@ func (s *Store) RevokeLiveToken(ctx context.Context, hash []byte, clientID strin
 }
 
 // RevokeFamily revokes, in one statement, every live token descended from
-// one authorization code, and reports how many it revoked. The token epoch
+// one authorization code (all of one grant: a revoked grant's are dead
+// already), and reports how many it revoked. The token epoch
 // moves only when it revoked some, so revoking a revoked token again and
 // again cannot empty anybody's caches. Call it inside a transaction: the
 // epoch then moves with the revocation's commit.

@@ -53,7 +53,8 @@ type crashTokenKey struct{ code, kind string }
 type crashToken struct {
 	plain   string   // "" when the exchange's answer never arrived
 	ws      []string // the workspaces the token still holds, sorted
-	revoked bool
+	revoked bool     // itself, or its grant
+	grant   int      // which of the user's grants (crashState.grant) it is of
 }
 
 type crashCode struct {
@@ -82,9 +83,12 @@ func (e crashEvent) String() string {
 
 // crashState is what the database must hold for one user and the app.
 type crashState struct {
-	granted, live bool     // a grant row exists; it is not revoked
+	granted, live bool     // a grant row exists; the newest is not revoked
 	ws            []string // the grant's workspaces, sorted
-	codes         map[string]*crashCode
+	// grant counts the grants made: a consent after a revocation makes a
+	// new one, and cascades touch only the tokens of the live one.
+	grant int
+	codes map[string]*crashCode
 	// unknownCodes counts codes issued by a consent whose answer never
 	// arrived; unknownDropped says a revoke since may have deleted them.
 	unknownCodes   int
@@ -126,12 +130,13 @@ func (s *crashState) apply(op *crashOp) {
 	switch op.kind {
 	case opConsent:
 		if !s.live {
+			s.grant++
 			s.events = append(s.events, crashEvent{action: "grant.created"})
 		} else if removed, added := setMinus(s.ws, op.workspaces), setMinus(op.workspaces, s.ws); len(removed)+len(added) > 0 {
 			// Re-authorization with fewer workspaces: tokens lose them, and
 			// a token left with none is revoked.
 			var n int64
-			for _, tok := range s.tokens {
+			for _, tok := range s.ofLiveGrant() {
 				tok.ws = setMinus(tok.ws, removed)
 				if !tok.revoked && len(tok.ws) == 0 {
 					tok.revoked = true
@@ -152,11 +157,12 @@ func (s *crashState) apply(op *crashOp) {
 		c := s.codes[key]
 		c.used = true
 		ws := setIntersect(c.ws, s.ws)
-		s.tokens[crashTokenKey{key, "access"}] = &crashToken{plain: op.access, ws: ws}
-		s.tokens[crashTokenKey{key, "refresh"}] = &crashToken{plain: op.refresh, ws: slices.Clone(ws)}
+		s.tokens[crashTokenKey{key, "access"}] = &crashToken{plain: op.access, ws: ws, grant: s.grant}
+		s.tokens[crashTokenKey{key, "refresh"}] = &crashToken{plain: op.refresh, ws: slices.Clone(ws), grant: s.grant}
 	case opRevoke:
+		// Nothing of the tokens is written: they die with the grant.
 		var n int64
-		for _, tok := range s.tokens {
+		for _, tok := range s.ofLiveGrant() {
 			if !tok.revoked {
 				tok.revoked = true
 				n++
@@ -171,7 +177,7 @@ func (s *crashState) apply(op *crashOp) {
 	case opRemove:
 		var n int64
 		rest := setMinus(s.ws, []string{op.workspace})
-		for _, tok := range s.tokens {
+		for _, tok := range s.ofLiveGrant() {
 			if !tok.revoked && slices.Contains(tok.ws, op.workspace) && len(setIntersect(tok.ws, rest)) == 0 {
 				tok.revoked = true
 				n++
@@ -181,6 +187,18 @@ func (s *crashState) apply(op *crashOp) {
 		s.ws = rest
 		s.record("grant.workspace_removed", op.workspace, n)
 	}
+}
+
+// ofLiveGrant are the tokens of the live grant (if any): those a cascade
+// changes. A revoked grant's tokens are dead, and stay as they were.
+func (s *crashState) ofLiveGrant() []*crashToken {
+	var out []*crashToken
+	for _, tok := range s.tokens {
+		if s.live && tok.grant == s.grant {
+			out = append(out, tok)
+		}
+	}
+	return out
 }
 
 // record appends a grant event and, when tokens were revoked with it,
@@ -222,7 +240,9 @@ type diskToken struct {
 func readCrashDisk(ctx context.Context, db *sql.DB, userID, clientID string, requestIDs []string) (crashDisk, error) {
 	d := crashDisk{tokens: map[crashTokenKey]diskToken{}, codes: map[string]bool{}, answered: map[string]bool{}}
 	var grantID string
-	err := db.QueryRowContext(ctx, `SELECT id, revoked_at IS NULL FROM grants WHERE user_id = ? AND client_id = ?`, userID, clientID).
+	// The live grant, or else the newest revoked one.
+	err := db.QueryRowContext(ctx, `SELECT id, revoked_at IS NULL FROM grants WHERE user_id = ? AND client_id = ?
+		ORDER BY revoked_at IS NULL DESC, created_at DESC LIMIT 1`, userID, clientID).
 		Scan(&grantID, &d.grantLive)
 	switch {
 	case err == sql.ErrNoRows:
@@ -249,8 +269,9 @@ func readCrashDisk(ctx context.Context, db *sql.DB, userID, clientID string, req
 	}); err != nil {
 		return d, fmt.Errorf("read token workspaces: %w", err)
 	}
-	rows, err = db.QueryContext(ctx, `SELECT t.id, t.kind, t.hash, t.revoked_at IS NOT NULL, c.hash
-		FROM tokens t LEFT JOIN auth_codes c ON c.id = t.family_id WHERE t.user_id = ? AND t.client_id = ?`, userID, clientID)
+	rows, err = db.QueryContext(ctx, `SELECT t.id, t.kind, t.hash, t.revoked_at IS NOT NULL OR g.revoked_at IS NOT NULL, c.hash
+		FROM tokens t JOIN grants g ON g.id = t.grant_id LEFT JOIN auth_codes c ON c.id = t.family_id
+		WHERE t.user_id = ? AND t.client_id = ?`, userID, clientID)
 	if err != nil {
 		return d, fmt.Errorf("read tokens: %w", err)
 	}
@@ -399,23 +420,27 @@ func (s *crashState) mismatches(d crashDisk) []string {
 // made it: nothing half-applied may be visible anywhere.
 func crashInvariants(ctx context.Context, db *sql.DB) []string {
 	checks := []struct{ rule, query string }{
-		{"a revoked grant has no live token",
+		{"a revoked grant gains no token",
 			`SELECT count(*) FROM tokens t JOIN grants g ON g.id = t.grant_id
-			 WHERE t.revoked_at IS NULL AND g.revoked_at IS NOT NULL`},
+			 WHERE g.revoked_at IS NOT NULL AND t.created_at > g.revoked_at`},
 		{"a revoked grant reaches no workspace",
 			`SELECT count(*) FROM grant_workspaces gw JOIN grants g ON g.id = gw.grant_id WHERE g.revoked_at IS NOT NULL`},
 		{"a live token holds only workspaces its grant holds",
 			`SELECT count(*) FROM tokens t JOIN token_workspaces tw ON tw.token_id = t.id
+			 JOIN grants g ON g.id = t.grant_id AND g.revoked_at IS NULL
 			 WHERE t.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM grant_workspaces gw
 			   WHERE gw.grant_id = t.grant_id AND gw.workspace_id = tw.workspace_id)`},
 		{"a live token that needs a workspace has one",
-			`SELECT count(*) FROM tokens t WHERE t.revoked_at IS NULL AND t.needs_workspace
+			`SELECT count(*) FROM tokens t JOIN grants g ON g.id = t.grant_id AND g.revoked_at IS NULL
+			 WHERE t.revoked_at IS NULL AND t.needs_workspace
 			 AND NOT EXISTS (SELECT 1 FROM token_workspaces tw WHERE tw.token_id = t.id)`},
 		{"tokens come only from a redeemed code",
 			`SELECT count(*) FROM tokens t WHERE NOT EXISTS (SELECT 1 FROM auth_codes c
 			   WHERE c.id = t.family_id AND c.used_at IS NOT NULL)`},
-		{"a grant's last created/revoked event says what it is now",
-			`SELECT count(*) FROM grants g WHERE coalesce((SELECT e.action FROM audit_events e
+		{"the newest grant of a user to an app is what its last created/revoked event says",
+			`SELECT count(*) FROM grants g WHERE NOT EXISTS (SELECT 1 FROM grants newer
+			   WHERE newer.user_id = g.user_id AND newer.client_id = g.client_id AND newer.created_at > g.created_at)
+			 AND coalesce((SELECT e.action FROM audit_events e
 			   WHERE e.subject_user_id = g.user_id AND e.client_id = g.client_id
 			   AND e.action IN ('grant.created', 'grant.revoked') ORDER BY e.id DESC LIMIT 1), '')
 			 <> CASE WHEN g.revoked_at IS NULL THEN 'grant.created' ELSE 'grant.revoked' END`},
