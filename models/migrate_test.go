@@ -92,6 +92,51 @@ func TestMigrateAdoptsADatabaseFromBeforeVersioning(t *testing.T) {
 	}
 }
 
+// Step 6 on a database from before it: the full unique index on (user,
+// client) gives way to one on live grants only, and a revoked grant kept
+// from before stays revoked when the person approves the app again.
+func TestStep6LetsARevokedGrantFromBeforeItStayRevoked(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	u := newUser(t, s, "step6@example.com")
+	c := newClient(t, s, "step6-app")
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	old := putGrant(t, s, u, c.ID, "openid", nil, at)
+	if _, err := s.RevokeGrant(ctx, old, at); err != nil {
+		t.Fatal(err)
+	}
+	// The schema as the builds before step 6 left it.
+	for _, stmt := range []string{
+		"DROP INDEX idx_grants_live_user_client",
+		"DROP INDEX idx_grants_user_id",
+		"CREATE UNIQUE INDEX idx_grants_user_client ON grants (user_id, client_id)",
+		"DELETE FROM schema_migrations WHERE version >= 6",
+	} {
+		if err := s.ExecForTest(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	applied, err := s.ApplyMigrations(ctx)
+	if err != nil {
+		t.Fatalf("ApplyMigrations: %v", err)
+	}
+	if len(applied) == 0 || applied[0].Version != 6 {
+		t.Fatalf("applied %+v, want step 6 first", applied)
+	}
+	again := putGrant(t, s, u, c.ID, "openid profile", nil, at.Add(time.Hour))
+	if again == old {
+		t.Fatalf("approving again after step 6 revived the revoked grant %s", old)
+	}
+	g, err := s.ActiveGrantOf(ctx, u.ID, c.ID)
+	if err != nil || g.ID != again {
+		t.Fatalf("live grant = %+v, %v; want the new grant %s", g.ID, err, again)
+	}
+	// And there is still only one live grant per person and app.
+	if err := s.ExecForTest("UPDATE grants SET revoked_at = NULL WHERE id = '" + old + "'"); err == nil {
+		t.Error("a second live grant of the same person to the same app was accepted")
+	}
+}
+
 func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
 	ctx := context.Background()
 	dsn := freshDSN(t)
