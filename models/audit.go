@@ -136,10 +136,14 @@ func (s *Store) AppendAudit(ctx context.Context, actor Actor, rec AuditRecord, a
 		ev.SubjectUserID, ev.ClientID, ev.WorkspaceIDs, ev.Details, ev.IP, ev.UserAgent, ev.PrevHash, ev.Hash); err != nil {
 		return AuditEvent{}, fmt.Errorf("append audit %s: %w", rec.Action, err)
 	}
+	// One statement per 16 workspaces, not one each: revoking an app
+	// granted 50 workspaces records them twice.
+	workspaceArgs := make([]any, 0, 2*len(ws))
 	for _, w := range ws {
-		if _, err := s.execSQL(ctx, insertAuditWorkspaceSQL, w, ev.ID); err != nil {
-			return AuditEvent{}, fmt.Errorf("append audit %s: index workspaces: %w", rec.Action, err)
-		}
+		workspaceArgs = append(workspaceArgs, w, ev.ID)
+	}
+	if err := s.insertRows(ctx, insertAuditWorkspacesSQL, workspaceArgs); err != nil {
+		return AuditEvent{}, fmt.Errorf("append audit %s: index workspaces: %w", rec.Action, err)
 	}
 	n, err := s.execSQL(ctx, moveChainHeadSQL, ev.ID, ev.Hash, chainHeadID, head.LastEventID)
 	if err != nil {
@@ -162,8 +166,8 @@ var (
 	insertAuditEventSQL   = hot(`INSERT INTO audit_events (id, occurred_at, action, actor_type, actor_id, subject_user_id,
 		client_id, workspace_ids, details, ip, user_agent, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`)
-	insertAuditWorkspaceSQL = hot(`INSERT INTO audit_event_workspaces (workspace_id, event_id) VALUES ($1, $2)`)
-	moveChainHeadSQL        = hot(`UPDATE audit_chain_heads SET last_event_id = $1, last_hash = $2
+	insertAuditWorkspacesSQL = newMultiRowInsert(`INSERT INTO audit_event_workspaces (workspace_id, event_id) VALUES `, 2)
+	moveChainHeadSQL         = hot(`UPDATE audit_chain_heads SET last_event_id = $1, last_hash = $2
 		WHERE id = $3 AND last_event_id = $4`)
 )
 

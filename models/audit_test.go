@@ -120,3 +120,39 @@ func TestAuditEventRolledBackWithItsChange(t *testing.T) {
 		t.Fatalf("VerifyAudit() = %d, %v: the rolled-back event must leave no trace", n, err)
 	}
 }
+
+// An event about many workspaces (revoking an app granted 50) is indexed
+// under every one of them, however many INSERTs that takes, and under no
+// other.
+func TestAuditEventIsFoundUnderEachOfItsWorkspaces(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	for _, n := range []int{1, 16, 17, 50} {
+		var ws []string
+		for i := range n {
+			ws = append(ws, fmt.Sprintf("ws-%d-%02d", n, i))
+		}
+		var ev models.AuditEvent
+		err := s.InTx(ctx, func(tx *models.Store) error {
+			var err error
+			ev, err = tx.AppendAudit(ctx, auditActor, models.AuditRecord{Action: "grant.revoked", WorkspaceIDs: ws}, time.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%d workspaces: %v", n, err)
+		}
+		for _, w := range append(ws, fmt.Sprintf("ws-%d-none", n)) {
+			page, _, err := s.AuditPage(ctx, models.AuditFilter{WorkspaceID: w})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := len(page) == 1 && page[0].ID == ev.ID
+			if want := w != fmt.Sprintf("ws-%d-none", n); found != want {
+				t.Errorf("%d workspaces: event found under %s = %v, want %v", n, w, found, want)
+			}
+		}
+	}
+	if _, err := s.VerifyAudit(ctx); err != nil {
+		t.Error(err)
+	}
+}
