@@ -94,6 +94,17 @@ func migrations() []migration {
 			}
 			return nil
 		}},
+		{7, "token and audit event workspaces without rowid (SQLite)", func(ctx context.Context, tx *Store) error {
+			if tx.postgres() {
+				return nil
+			}
+			for _, table := range withoutRowIDTables {
+				if err := tx.rebuildWithoutRowID(ctx, table); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 	}
 }
 

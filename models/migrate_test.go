@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -134,6 +135,87 @@ func TestStep6LetsARevokedGrantFromBeforeItStayRevoked(t *testing.T) {
 	// And there is still only one live grant per person and app.
 	if err := s.ExecForTest("UPDATE grants SET revoked_at = NULL WHERE id = '" + old + "'"); err == nil {
 		t.Error("a second live grant of the same person to the same app was accepted")
+	}
+}
+
+// Step 7 rebuilds the tables of two ids without a rowid on SQLite, keeping
+// every row and index; run again, it changes nothing.
+func TestStep7RebuildsWorkspaceTablesWithoutRowID(t *testing.T) {
+	if storetest.OnPostgres() {
+		t.Skip("a SQLite table layout")
+	}
+	ctx := context.Background()
+	s := storetest.Open(t)
+	u := newUser(t, s, "step7@example.com")
+	c := newClient(t, s, "step7-app")
+	w := newWorkspace(t, s, "A", u)
+	grant := putGrant(t, s, u, c.ID, "workspace:read", []string{w.ID}, time.Now())
+	tok := models.Token{ID: "step7-token", Hash: []byte("0123456789abcdef0123456789abcdef"), Kind: models.AccessToken,
+		GrantID: grant, ClientID: c.ID, UserID: u.ID, FamilyID: "step7-family", Scopes: "workspace:read",
+		NeedsWorkspace: true, ExpiresAt: time.Now().Add(time.Hour)}
+	if err := s.CreateTokens(ctx, []string{w.ID}, &tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendAudit(ctx, auditActor, models.AuditRecord{Action: "test.step7", WorkspaceIDs: []string{w.ID}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// Both tables as the builds before step 7 made them, rows kept.
+	for _, stmt := range []string{
+		"CREATE TABLE old_tw AS SELECT * FROM token_workspaces",
+		"CREATE TABLE old_aw AS SELECT * FROM audit_event_workspaces",
+		"DROP TABLE token_workspaces",
+		"DROP TABLE audit_event_workspaces",
+		"CREATE TABLE `token_workspaces` (`token_id` text,`workspace_id` text,PRIMARY KEY (`token_id`,`workspace_id`)," +
+			"CONSTRAINT `fk_token_workspaces_token` FOREIGN KEY (`token_id`) REFERENCES `tokens`(`id`) ON DELETE CASCADE," +
+			"CONSTRAINT `fk_token_workspaces_workspace` FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON DELETE CASCADE)",
+		"CREATE INDEX `idx_token_workspaces_workspace_token` ON `token_workspaces`(`workspace_id`,`token_id`)",
+		"CREATE TABLE `audit_event_workspaces` (`workspace_id` text,`event_id` integer,PRIMARY KEY (`workspace_id`,`event_id`))",
+		"INSERT INTO token_workspaces SELECT * FROM old_tw",
+		"INSERT INTO audit_event_workspaces SELECT * FROM old_aw",
+		"DROP TABLE old_tw",
+		"DROP TABLE old_aw",
+		"DELETE FROM schema_migrations WHERE version >= 7",
+	} {
+		if err := s.ExecForTest(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	for round := range 2 {
+		if round == 1 {
+			if err := s.ExecForTest("DELETE FROM schema_migrations WHERE version >= 7"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.ApplyMigrations(ctx); err != nil {
+			t.Fatalf("round %d: ApplyMigrations: %v", round, err)
+		}
+		for _, table := range []string{"token_workspaces", "audit_event_workspaces"} {
+			schema, err := s.SchemaSQLForTest(table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasSuffix(schema, "WITHOUT ROWID") || strings.Contains(schema, "_rebuilt") {
+				t.Errorf("round %d: %s is %q, want it WITHOUT ROWID under its own name", round, table, schema)
+			}
+		}
+		if index, err := s.SchemaSQLForTest("idx_token_workspaces_workspace_token"); err != nil || index == "" {
+			t.Errorf("round %d: the index by workspace is gone (%v)", round, err)
+		}
+		got, err := s.TokenWorkspaceIDs(ctx, tok.ID, grant)
+		if err != nil || len(got) != 1 || got[0] != w.ID {
+			t.Errorf("round %d: token workspaces = %v, %v; want [%s]", round, got, err, w.ID)
+		}
+		page, _, err := s.AuditPage(ctx, models.AuditFilter{WorkspaceID: w.ID, Action: "test.step7"})
+		if err != nil || len(page) != 1 {
+			t.Errorf("round %d: the audit event under its workspace = %d events, %v; want 1", round, len(page), err)
+		}
+	}
+	// Deleting the token still takes its workspace rows with it.
+	if err := s.ExecForTest("DELETE FROM tokens WHERE id = 'step7-token'"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.TokenWorkspaceIDs(ctx, tok.ID, grant); err != nil || len(got) != 0 {
+		t.Errorf("a deleted token's workspaces = %v, %v; want none", got, err)
 	}
 }
 
