@@ -262,6 +262,7 @@ func (d *driver) phase(ctx context.Context, name, dir string,
 	if err := s.close(); err != nil {
 		return err
 	}
+	flushSeedWrites()
 	srv := Server{Name: name, Seed: time.Since(began)}
 	d.progressf("%s: seeded %s in %s", name, db, formatDuration(srv.Seed))
 
