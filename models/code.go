@@ -7,12 +7,13 @@ import (
 	"time"
 )
 
-// AuthCode is an authorization code, stored as its SHA-256 hash and bound to
-// everything the token request must match. Its ID is also the family id of
+// AuthCode is an authorization code, stored as its key (secret.Key: the time
+// it was made, then its SHA-256 hash) and bound to everything the token
+// request must match. Its ID is also the family id of
 // every token issued from it, so a replayed code can revoke them all.
 type AuthCode struct {
 	ID            string   `gorm:"primaryKey;size:36"`
-	Hash          []byte   `gorm:"size:32;not null;uniqueIndex"`
+	Hash          []byte   `gorm:"size:40;not null;uniqueIndex"`
 	ClientID      string   `gorm:"size:64;not null"`
 	UserID        string   `gorm:"size:36;not null"`
 	GrantID       string   `gorm:"size:36;not null;index"`

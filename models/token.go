@@ -16,12 +16,13 @@ const (
 	RefreshToken TokenKind = "refresh"
 )
 
-// Token is an access or refresh token, stored only as its SHA-256 hash and
-// found by it through a unique index. FamilyID is the authorization code the
+// Token is an access or refresh token, stored only as its key (secret.Key:
+// the time it was made, then its SHA-256 hash; tokens issued before keys had
+// a time have the hash alone) and found by it through a unique index. FamilyID is the authorization code the
 // token descends from: code replay and refresh-token reuse revoke a family.
 type Token struct {
 	ID      string    `gorm:"primaryKey;size:36"`
-	Hash    []byte    `gorm:"size:32;not null;uniqueIndex"`
+	Hash    []byte    `gorm:"size:40;not null;uniqueIndex"`
 	Kind    TokenKind `gorm:"size:8;not null"`
 	GrantID string    `gorm:"size:36;not null;index"`
 	Grant   Grant     `gorm:"constraint:OnDelete:CASCADE"`

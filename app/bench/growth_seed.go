@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -150,7 +151,7 @@ func (s *seeder) growthCodesAndTokens(g *growthData, n int) {
 			created = s.now
 		}
 		c := models.AuthCode{
-			ID: timeOrderedID(), Hash: growthHash(s.tag, "code", k), ClientID: gr.clientID, UserID: gr.userID, GrantID: gr.id,
+			ID: timeOrderedID(), Hash: growthKey(s.tag, "code", k, created), ClientID: gr.clientID, UserID: gr.userID, GrantID: gr.id,
 			RedirectURI: benchRedirectURI, Scopes: scopes, WorkspaceIDs: gr.workspaces,
 			CodeChallenge: base64.RawURLEncoding.EncodeToString(growthHash(s.tag, "verifier", k)),
 			AuthTime:      created.Add(-time.Minute), CreatedAt: created, ExpiresAt: created.Add(oauth.CodeTTL),
@@ -165,7 +166,7 @@ func (s *seeder) growthCodesAndTokens(g *growthData, n int) {
 		c := g.codes[i/2]
 		created := c.CreatedAt.Add(time.Second)
 		t := models.Token{
-			ID: timeOrderedID(), Hash: growthHash(s.tag, "token", i), Kind: models.AccessToken, GrantID: c.GrantID,
+			ID: timeOrderedID(), Hash: growthKey(s.tag, "token", i, created), Kind: models.AccessToken, GrantID: c.GrantID,
 			ClientID: c.ClientID, UserID: c.UserID, FamilyID: c.ID, Scopes: scopes, NeedsWorkspace: needsWorkspace,
 			AuthTime: c.AuthTime, CreatedAt: created, ExpiresAt: created.Add(oauth.AccessTokenTTL),
 		}
@@ -198,4 +199,10 @@ func timeOrderedID() string { return uuid.Must(uuid.NewV7()).String() }
 func growthHash(tag, kind string, i int) []byte {
 	sum := sha256.Sum256(fmt.Appendf(nil, "growth-%s-%s-%d", tag, kind, i))
 	return sum[:]
+}
+
+// growthKey is a code's or token's stored key as the server makes it
+// (secret.Key): the time it was made, then a growthHash.
+func growthKey(tag, kind string, i int, made time.Time) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(made.UnixNano())), growthHash(tag, kind, i)...)
 }

@@ -142,14 +142,14 @@ func (s *seeder) grantTokens(ctx context.Context, u benchUser, clientID, scopes 
 	tokens := make([]models.Token, n)
 	var reached []models.TokenWorkspace
 	for i := range tokens {
-		plain, err := secret.New(rand.Reader, secret.PrefixAccessToken)
+		plain, err := secret.NewOrdered(rand.Reader, secret.PrefixAccessToken, s.now)
 		if err != nil {
 			return nil, err
 		}
 		id := uuid.NewString()
 		plains[i] = plain
 		tokens[i] = models.Token{
-			ID: id, Hash: secret.Hash(plain), Kind: models.AccessToken, GrantID: grantID,
+			ID: id, Hash: secret.Key(plain), Kind: models.AccessToken, GrantID: grantID,
 			ClientID: clientID, UserID: u.id, FamilyID: id, Scopes: scopes, NeedsWorkspace: needsWorkspace,
 			AuthTime: s.now.Add(-time.Minute), CreatedAt: s.now, ExpiresAt: s.now.Add(seededTokenTTL),
 		}

@@ -22,13 +22,13 @@ type CodeGrant struct {
 // IssueCode stores a new code in tx (the transaction that also records the
 // user's decision) and returns the redirect that delivers it to the client.
 func (e *Engine) IssueCode(ctx context.Context, tx *models.Store, g CodeGrant) (string, error) {
-	plain, err := secret.New(e.random, secret.PrefixCode)
+	now := e.now().UTC()
+	plain, err := secret.NewOrdered(e.random, secret.PrefixCode, now)
 	if err != nil {
 		return "", err
 	}
-	now := e.now().UTC()
 	code := models.AuthCode{
-		ID: newID(), Hash: secret.Hash(plain), ClientID: g.Request.Client.ID, UserID: g.UserID, GrantID: g.GrantID,
+		ID: newID(), Hash: secret.Key(plain), ClientID: g.Request.Client.ID, UserID: g.UserID, GrantID: g.GrantID,
 		RedirectURI: g.Request.RedirectURI, CodeChallenge: g.Request.CodeChallenge,
 		Scopes: canonicalScopes(e.catalog, g.Scopes).String(), WorkspaceIDs: nonNil(g.WorkspaceIDs),
 		Nonce: g.Request.Nonce, AuthTime: g.AuthTime.UTC(), CreatedAt: now, ExpiresAt: now.Add(CodeTTL),

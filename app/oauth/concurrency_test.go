@@ -79,7 +79,7 @@ func TestRedemptionIsConditional(t *testing.T) {
 	a := e.authorizeConf(t, fullScope)
 	tok := e.mustExchange(t, a)
 
-	code, err := e.store.CodeByHash(e.ctx, secret.Hash(a.code))
+	code, err := e.store.CodeByHash(e.ctx, secret.Key(a.code))
 	if err != nil {
 		t.Fatalf("CodeByHash: %v", err)
 	}
@@ -88,7 +88,7 @@ func TestRedemptionIsConditional(t *testing.T) {
 	}
 
 	e.mustRefresh(t, e.conf, tok.RefreshToken)
-	old, err := e.store.TokenByHash(e.ctx, models.RefreshToken, secret.Hash(tok.RefreshToken))
+	old, err := e.store.TokenByHash(e.ctx, models.RefreshToken, secret.Key(tok.RefreshToken))
 	if err != nil {
 		t.Fatalf("TokenByHash: %v", err)
 	}
@@ -100,7 +100,7 @@ func TestRedemptionIsConditional(t *testing.T) {
 	if err := e.revoke(e.conf, fresh.RefreshToken); err != nil {
 		t.Fatalf("Revoke: %v", err)
 	}
-	revoked, err := e.store.TokenByHash(e.ctx, models.RefreshToken, secret.Hash(fresh.RefreshToken))
+	revoked, err := e.store.TokenByHash(e.ctx, models.RefreshToken, secret.Key(fresh.RefreshToken))
 	if err != nil {
 		t.Fatalf("TokenByHash: %v", err)
 	}

@@ -92,7 +92,7 @@ type effectiveToken struct {
 // own ∩ its grant's, workspaces its own ∩ its grant's, and a token whose
 // scopes need a workspace but has none left is not active at all.
 func (e *Engine) effective(ctx context.Context, plain string) (effectiveToken, bool, error) {
-	ta, err := e.store.ActiveTokenByHash(ctx, secret.Hash(plain), e.now())
+	ta, err := e.store.ActiveTokenByHash(ctx, secret.Key(plain), e.now())
 	if errors.Is(err, models.ErrNotFound) {
 		return effectiveToken{}, false, nil
 	}

@@ -26,7 +26,7 @@ func (e *Engine) Revoke(ctx context.Context, creds ClientCredentials, p url.Valu
 		return oauthError(ErrCodeInvalidRequest, "token is required")
 	}
 	actor := models.Actor{Type: models.ActorClient, ID: client.ID, IP: ip, UserAgent: userAgent}
-	hash := secret.Hash(plain)
+	hash := secret.Key(plain)
 	return e.store.InTx(ctx, func(tx *models.Store) error {
 		now := e.now()
 		// The common case, a live token of this client, is one statement.

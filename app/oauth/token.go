@@ -82,12 +82,12 @@ type issue struct {
 // with an id_token when openid was granted.
 func (e *Engine) issueTokens(ctx context.Context, tx *models.Store, is issue) (TokenResponse, error) {
 	now := e.now().UTC()
-	accessPlain, err := secret.New(e.random, secret.PrefixAccessToken)
+	accessPlain, err := secret.NewOrdered(e.random, secret.PrefixAccessToken, now)
 	if err != nil {
 		return TokenResponse{}, err
 	}
 	tokens := []*models.Token{{
-		ID: newID(), Hash: secret.Hash(accessPlain), Kind: models.AccessToken, GrantID: is.grantID,
+		ID: newID(), Hash: secret.Key(accessPlain), Kind: models.AccessToken, GrantID: is.grantID,
 		ClientID: is.client.ID, UserID: is.userID, FamilyID: is.familyID, Scopes: is.accessScopes.String(),
 		NeedsWorkspace: needsWorkspace(e.catalog, is.accessScopes),
 		AuthTime:       is.authTime, CreatedAt: now, ExpiresAt: now.Add(AccessTokenTTL),
@@ -97,12 +97,12 @@ func (e *Engine) issueTokens(ctx context.Context, tx *models.Store, is issue) (T
 		Scope: is.accessScopes.String(), UserID: is.userID, WorkspaceIDs: nonNil(is.workspaceIDs),
 	}
 	if is.refreshScopes.has("offline_access") {
-		refreshPlain, err := secret.New(e.random, secret.PrefixRefreshToken)
+		refreshPlain, err := secret.NewOrdered(e.random, secret.PrefixRefreshToken, now)
 		if err != nil {
 			return TokenResponse{}, err
 		}
 		tokens = append(tokens, &models.Token{
-			ID: newID(), Hash: secret.Hash(refreshPlain), Kind: models.RefreshToken, GrantID: is.grantID,
+			ID: newID(), Hash: secret.Key(refreshPlain), Kind: models.RefreshToken, GrantID: is.grantID,
 			ClientID: is.client.ID, UserID: is.userID, FamilyID: is.familyID, Scopes: is.refreshScopes.String(),
 			NeedsWorkspace: needsWorkspace(e.catalog, is.refreshScopes),
 			AuthTime:       is.authTime, CreatedAt: now, ExpiresAt: now.Add(RefreshTokenTTL),

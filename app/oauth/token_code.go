@@ -25,7 +25,7 @@ func (e *Engine) exchangeCode(ctx context.Context, client models.Client, p url.V
 	var resp TokenResponse
 	var refused error
 	err := e.store.InTx(ctx, func(tx *models.Store) error {
-		code, err := tx.CodeByHash(ctx, secret.Hash(plain))
+		code, err := tx.CodeByHash(ctx, secret.Key(plain))
 		if errors.Is(err, models.ErrNotFound) {
 			refused = oauthError(ErrCodeInvalidGrant, "the code is not valid")
 			return nil

@@ -21,7 +21,7 @@ func (e *Engine) refresh(ctx context.Context, client models.Client, p url.Values
 	var resp TokenResponse
 	var refused error
 	err := e.store.InTx(ctx, func(tx *models.Store) error {
-		old, err := tx.TokenByHash(ctx, models.RefreshToken, secret.Hash(plain))
+		old, err := tx.TokenByHash(ctx, models.RefreshToken, secret.Key(plain))
 		if errors.Is(err, models.ErrNotFound) {
 			refused = oauthError(ErrCodeInvalidGrant, "the refresh token is not valid")
 			return nil

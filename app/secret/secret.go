@@ -7,8 +7,11 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 )
 
 // Prefixes that mark each kind of secret, so secret scanners can spot them.
@@ -36,6 +39,42 @@ func New(random io.Reader, prefix string) (string, error) {
 func Hash(plain string) []byte {
 	sum := sha256.Sum256([]byte(plain))
 	return sum[:]
+}
+
+// orderedBodyLen is the base64url length of what follows the prefix in a
+// secret made by NewOrdered: an 8-byte time and 256 random bits.
+var orderedBodyLen = base64.RawURLEncoding.EncodedLen(8 + entropyBytes)
+
+// NewOrdered is New for codes and tokens, which are stored and found by
+// Key: before the 256 random bits, it writes the time it is made (8 bytes,
+// big-endian nanoseconds since 1970). Key starts with that time, so the key
+// of each new secret sorts after those made before it, and an index of keys
+// grows at its end: issuing one writes the index page the last one wrote,
+// not a random page of an index that grows with every token ever issued.
+// The time is not secret (a token's holder learns it from introspection).
+func NewOrdered(random io.Reader, prefix string, at time.Time) (string, error) {
+	buf := make([]byte, 8+entropyBytes)
+	binary.BigEndian.PutUint64(buf, uint64(at.UnixNano()))
+	if _, err := io.ReadFull(random, buf[8:]); err != nil {
+		return "", fmt.Errorf("generate %s secret: %w", prefix, err)
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(buf), nil
+}
+
+// Key is the form a code or token is stored and found by: its Hash, after
+// the 8-byte time of one made by NewOrdered. Secrets made by New (tokens
+// issued before NewOrdered) have no time, and their key is their Hash.
+func Key(plain string) []byte {
+	_, body, ok := strings.Cut(plain, "_")
+	if !ok || len(body) != orderedBodyLen {
+		return Hash(plain)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
+	if err != nil {
+		return Hash(plain)
+	}
+	sum := sha256.Sum256([]byte(plain))
+	return append(raw[:8:8], sum[:]...)
 }
 
 // Matches compares a presented secret with a stored hash in constant time.

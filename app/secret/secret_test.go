@@ -3,9 +3,11 @@ package secret
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNew(t *testing.T) {
@@ -61,5 +63,47 @@ func TestMatches(t *testing.T) {
 	}
 	if bytes.Equal(Hash("a"), Hash("b")) {
 		t.Error("Hash(a) == Hash(b)")
+	}
+}
+
+func TestNewOrderedKeysSortByTime(t *testing.T) {
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var keys [][]byte
+	for i := range 3 {
+		plain, err := NewOrdered(rand.Reader, PrefixRefreshToken, at.Add(time.Duration(i)*time.Nanosecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(plain, PrefixRefreshToken) || len(plain) != len(PrefixRefreshToken)+54 {
+			t.Fatalf("NewOrdered() = %q, want osr_ and 54 base64url characters (a time and 256 bits)", plain)
+		}
+		key := Key(plain)
+		if len(key) != 8+sha256.Size || !bytes.Equal(key[8:], Hash(plain)) {
+			t.Fatalf("Key(%q) = %x, want the time then the SHA-256 hash", plain, key)
+		}
+		keys = append(keys, key)
+	}
+	for i := 1; i < len(keys); i++ {
+		if bytes.Compare(keys[i-1], keys[i]) >= 0 {
+			t.Errorf("key %d does not sort after key %d: %x, %x", i, i-1, keys[i], keys[i-1])
+		}
+	}
+	if _, err := NewOrdered(failingReader{}, PrefixCode, at); err == nil {
+		t.Error("NewOrdered() with a failing reader: got nil error")
+	}
+}
+
+// Secrets that are not NewOrdered's — made by New before it, or anything
+// presented — are found by their plain hash; nothing fails to parse.
+func TestKeyOfOtherSecretsIsTheirHash(t *testing.T) {
+	old, err := New(rand.Reader, PrefixAccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad54 := PrefixAccessToken + strings.Repeat("*", 54)
+	for _, plain := range []string{old, "", "ost_", "no-underscore", bad54, old + "x"} {
+		if got := Key(plain); !bytes.Equal(got, Hash(plain)) {
+			t.Errorf("Key(%q) = %x, want its Hash", plain, got)
+		}
 	}
 }

@@ -45,7 +45,7 @@ type crashOp struct {
 	access, refresh string // exchange: the tokens it answered with
 }
 
-// crashTokenKey names a token by the code it descends from (the hex SHA-256
+// crashTokenKey names a token by the code it descends from (the hex key
 // of the code) and its kind, so tokens whose answer never arrived are known
 // too.
 type crashTokenKey struct{ code, kind string }
@@ -122,7 +122,7 @@ func (s *crashState) clone() *crashState {
 	return &c
 }
 
-func codeKey(plain string) string { return hex.EncodeToString(secret.Hash(plain)) }
+func codeKey(plain string) string { return hex.EncodeToString(secret.Key(plain)) }
 
 // apply carries out op as SPEC §6 says: the grant changes, its tokens follow
 // at once, and the audit trail records it.
@@ -364,7 +364,7 @@ func (s *crashState) mismatches(d crashDisk) []string {
 		switch {
 		case !ok:
 			add("%s token of code %.8s… is missing", key.kind, key.code)
-		case want.plain != "" && !bytes.Equal(got.hash, secret.Hash(want.plain)):
+		case want.plain != "" && !bytes.Equal(got.hash, secret.Key(want.plain)):
 			add("%s token of code %.8s… is not the token that was answered", key.kind, key.code)
 		case got.revoked != want.revoked:
 			add("%s token of code %.8s…: revoked = %v, want %v", key.kind, key.code, got.revoked, want.revoked)
