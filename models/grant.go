@@ -39,18 +39,24 @@ type GrantWorkspace struct {
 	Workspace   Workspace `gorm:"constraint:OnDelete:CASCADE"`
 }
 
-// ActiveGrant is a live grant with its workspaces.
+// ActiveGrant is what deciding with a live grant needs: what it allows.
 type ActiveGrant struct {
-	Grant
+	ID       string
+	UserID   string
+	ClientID string
+	Scopes   string
+	// WorkspaceIDs are its workspaces, sorted.
 	WorkspaceIDs []string
 }
 
 // ActiveGrantOf returns the user's live grant to a client; a revoked grant is
 // ErrNotFound. Every consent, code exchange and refresh reads it, so it is
-// one statement: the grant joined with its workspaces, one row each.
+// one statement: the grant joined with its workspaces, one row each, with
+// only the columns a decision needs (each column read is calls into the
+// driver, and a time is parsed from text).
 func (s *Store) ActiveGrantOf(ctx context.Context, userID, clientID string) (ActiveGrant, error) {
 	var g ActiveGrant
-	fields := []any{&g.ID, &g.UserID, &g.ClientID, &g.Scopes, &g.CreatedAt, &g.UpdatedAt, &g.RevokedAt, &g.LastUsedAt}
+	fields := []any{&g.ID, &g.UserID, &g.ClientID, &g.Scopes}
 	if err := s.queryWithWorkspaces(ctx, activeGrantSQL, []any{userID, clientID}, fields, &g.WorkspaceIDs); err != nil {
 		return ActiveGrant{}, fmt.Errorf("find grant of %q to %q: %w", userID, clientID, err)
 	}
@@ -83,8 +89,7 @@ func (s *Store) queryWithWorkspaces(ctx context.Context, query string, args, fie
 }
 
 var (
-	activeGrantSQL = hot(`SELECT g.id, g.user_id, g.client_id, g.scopes, g.created_at, g.updated_at, g.revoked_at,
-			g.last_used_at, gw.workspace_id
+	activeGrantSQL = hot(`SELECT g.id, g.user_id, g.client_id, g.scopes, gw.workspace_id
 		FROM grants g LEFT JOIN grant_workspaces gw ON gw.grant_id = g.id
 		WHERE g.user_id = $1 AND g.client_id = $2 AND g.revoked_at IS NULL
 		ORDER BY gw.workspace_id`)

@@ -72,8 +72,12 @@ func TestPutGrantSetsExactlyTheScopesAndWorkspacesGiven(t *testing.T) {
 		if g.Scopes != step.scopes || !slices.Equal(g.WorkspaceIDs, want) {
 			t.Errorf("step %d %s: grant has %q %v, want %q %v", i, step.name, g.Scopes, g.WorkspaceIDs, step.scopes, want)
 		}
-		if !g.UpdatedAt.Equal(at) || g.RevokedAt != nil {
-			t.Errorf("%s: updated %v revoked %v, want updated %v and live", step.name, g.UpdatedAt, g.RevokedAt, at)
+		row, err := s.GrantByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !row.UpdatedAt.Equal(at) || row.RevokedAt != nil {
+			t.Errorf("%s: updated %v revoked %v, want updated %v and live", step.name, row.UpdatedAt, row.RevokedAt, at)
 		}
 	}
 }
