@@ -94,7 +94,7 @@ func migrations() []migration {
 			}
 			return nil
 		}},
-		{7, "token and audit event workspaces without rowid (SQLite)", func(ctx context.Context, tx *Store) error {
+		{7, "token, audit event and grant workspaces without rowid (SQLite)", func(ctx context.Context, tx *Store) error {
 			if tx.postgres() {
 				return nil
 			}

@@ -159,21 +159,29 @@ func TestStep7RebuildsWorkspaceTablesWithoutRowID(t *testing.T) {
 	if _, err := s.AppendAudit(ctx, auditActor, models.AuditRecord{Action: "test.step7", WorkspaceIDs: []string{w.ID}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	// Both tables as the builds before step 7 made them, rows kept.
+	// The tables as the builds before step 7 made them, rows kept.
 	for _, stmt := range []string{
 		"CREATE TABLE old_tw AS SELECT * FROM token_workspaces",
 		"CREATE TABLE old_aw AS SELECT * FROM audit_event_workspaces",
+		"CREATE TABLE old_gw AS SELECT * FROM grant_workspaces",
 		"DROP TABLE token_workspaces",
 		"DROP TABLE audit_event_workspaces",
+		"DROP TABLE grant_workspaces",
 		"CREATE TABLE `token_workspaces` (`token_id` text,`workspace_id` text,PRIMARY KEY (`token_id`,`workspace_id`)," +
 			"CONSTRAINT `fk_token_workspaces_token` FOREIGN KEY (`token_id`) REFERENCES `tokens`(`id`) ON DELETE CASCADE," +
 			"CONSTRAINT `fk_token_workspaces_workspace` FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON DELETE CASCADE)",
 		"CREATE INDEX `idx_token_workspaces_workspace_token` ON `token_workspaces`(`workspace_id`,`token_id`)",
 		"CREATE TABLE `audit_event_workspaces` (`workspace_id` text,`event_id` integer,PRIMARY KEY (`workspace_id`,`event_id`))",
+		"CREATE TABLE `grant_workspaces` (`grant_id` text,`workspace_id` text,PRIMARY KEY (`grant_id`,`workspace_id`)," +
+			"CONSTRAINT `fk_grant_workspaces_grant` FOREIGN KEY (`grant_id`) REFERENCES `grants`(`id`) ON DELETE CASCADE," +
+			"CONSTRAINT `fk_grant_workspaces_workspace` FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON DELETE CASCADE)",
+		"CREATE INDEX `idx_grant_workspaces_workspace_id` ON `grant_workspaces`(`workspace_id`)",
 		"INSERT INTO token_workspaces SELECT * FROM old_tw",
 		"INSERT INTO audit_event_workspaces SELECT * FROM old_aw",
+		"INSERT INTO grant_workspaces SELECT * FROM old_gw",
 		"DROP TABLE old_tw",
 		"DROP TABLE old_aw",
+		"DROP TABLE old_gw",
 		"DELETE FROM schema_migrations WHERE version >= 7",
 	} {
 		if err := s.ExecForTest(stmt); err != nil {
@@ -189,7 +197,7 @@ func TestStep7RebuildsWorkspaceTablesWithoutRowID(t *testing.T) {
 		if _, err := s.ApplyMigrations(ctx); err != nil {
 			t.Fatalf("round %d: ApplyMigrations: %v", round, err)
 		}
-		for _, table := range []string{"token_workspaces", "audit_event_workspaces"} {
+		for _, table := range []string{"token_workspaces", "audit_event_workspaces", "grant_workspaces"} {
 			schema, err := s.SchemaSQLForTest(table)
 			if err != nil {
 				t.Fatal(err)
@@ -198,8 +206,13 @@ func TestStep7RebuildsWorkspaceTablesWithoutRowID(t *testing.T) {
 				t.Errorf("round %d: %s is %q, want it WITHOUT ROWID under its own name", round, table, schema)
 			}
 		}
-		if index, err := s.SchemaSQLForTest("idx_token_workspaces_workspace_token"); err != nil || index == "" {
-			t.Errorf("round %d: the index by workspace is gone (%v)", round, err)
+		for _, index := range []string{"idx_token_workspaces_workspace_token", "idx_grant_workspaces_workspace_id"} {
+			if schema, err := s.SchemaSQLForTest(index); err != nil || schema == "" {
+				t.Errorf("round %d: index %s is gone (%v)", round, index, err)
+			}
+		}
+		if g, err := s.ActiveGrantOf(ctx, u.ID, c.ID); err != nil || len(g.WorkspaceIDs) != 1 || g.WorkspaceIDs[0] != w.ID {
+			t.Errorf("round %d: grant workspaces = %v, %v; want [%s]", round, g.WorkspaceIDs, err, w.ID)
 		}
 		got, err := s.TokenWorkspaceIDs(ctx, tok.ID, grant)
 		if err != nil || len(got) != 1 || got[0] != w.ID {

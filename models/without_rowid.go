@@ -10,10 +10,11 @@ import (
 // SQLite (schema step 7). An ordinary SQLite table keeps its rows in a rowid
 // b-tree and its primary key in an index beside it, so every row written is
 // two b-trees written, and two pages per row deleted. Without a rowid the
-// primary key index is the table: a token issued, an audit event recorded
-// and a workspace removed from many tokens each write half the pages for
-// these rows. PostgreSQL stores tables otherwise, and is left as it is.
-var withoutRowIDTables = []string{"token_workspaces", "audit_event_workspaces"}
+// primary key index is the table: a token issued, an audit event recorded,
+// a workspace removed from many tokens and an app revoked each write half
+// the pages for these rows. PostgreSQL stores tables otherwise, and is left
+// as it is.
+var withoutRowIDTables = []string{"token_workspaces", "audit_event_workspaces", "grant_workspaces"}
 
 // rebuildWithoutRowID rebuilds table WITHOUT ROWID, keeping its columns,
 // constraints, rows and indexes. It reads them from the schema as it is, so
