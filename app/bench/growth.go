@@ -26,42 +26,105 @@ func seedGrowth(ctx context.Context, s *seeder, n int, d time.Duration) (*mainWo
 	return w, nil
 }
 
-// growthPhases run the flow at each concurrency on a database of each
-// growth size, smallest first, each seeded afresh and served by a server
-// of its own; then each row with data notes its change against the empty
-// database's row.
+// growthRounds is how many turns each growth row's time is cut into.
+const growthRounds = 10
+
+// growthServer is one growth size's seeded world and running server.
+type growthServer struct {
+	n int
+	w *mainWorld
+	t *target
+}
+
+// growthPhases seeds a database of each growth size and starts a server on
+// each, then times the flow on them in turns: in each of growthRounds
+// rounds, every size at each concurrency for a tenth of the duration, the
+// sizes in ascending order one round and descending the next. This host's
+// speed drifts by a quarter within minutes; timed one after another, the
+// sizes would compare the minutes they ran in more than the data they hold.
+// Then each row with data notes its change against the empty database's.
 func (d *driver) growthPhases(ctx context.Context, dir string) error {
 	defer func() { growthNotes(d.report.Rows) }()
-	for _, n := range slices.Compact(slices.Sorted(slices.Values(d.o.GrowthSizes))) {
-		var w *mainWorld
-		err := d.phase(ctx, "growth-"+sizeLabel(n), dir,
-			func(ctx context.Context, s *seeder) (err error) {
-				if n > 0 {
-					d.progressf("growth: seeding %s codes, tokens and audit events and %s grants",
-						formatCount(int64(n)), formatCount(int64(growthGrants(n))))
-				}
-				w, err = seedGrowth(ctx, s, n, d.o.Duration)
-				return err
-			},
-			func(ctx context.Context, t *target) error {
-				for _, conc := range flowConcurrencies {
-					ops, err := w.flowOps(t, Flow, conc)
-					if err != nil {
-						return fmt.Errorf("growth: %w", err)
-					}
-					profile := fmt.Sprintf("%s-%s-c%d", Growth, sizeLabel(n), conc)
-					d.addRow(d.timed(ctx, t, profile, Row{Workload: Growth, Name: growthRowName(n, conc), Stored: n}, ops))
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		if err != nil {
+	sizes := slices.Compact(slices.Sorted(slices.Values(d.o.GrowthSizes)))
+	return d.withGrowthServers(ctx, dir, sizes, nil, func(servers []growthServer) error {
+		rows, err := d.growthRounds(ctx, servers)
+		for _, r := range rows {
+			d.addRow(r)
+		}
+		return err
+	})
+}
+
+// withGrowthServers seeds and serves each of sizes in turn, nesting the
+// phases so that every server is up when fn runs.
+func (d *driver) withGrowthServers(ctx context.Context, dir string, sizes []int, up []growthServer, fn func([]growthServer) error) error {
+	if len(sizes) == 0 {
+		return fn(up)
+	}
+	n := sizes[0]
+	var w *mainWorld
+	return d.phase(ctx, "growth-"+sizeLabel(n), dir,
+		func(ctx context.Context, s *seeder) (err error) {
+			if n > 0 {
+				d.progressf("growth: seeding %s codes, tokens and audit events and %s grants",
+					formatCount(int64(n)), formatCount(int64(growthGrants(n))))
+			}
+			w, err = seedGrowth(ctx, s, n, d.o.Duration)
 			return err
+		},
+		func(ctx context.Context, t *target) error {
+			return d.withGrowthServers(ctx, dir, sizes[1:], append(up, growthServer{n: n, w: w, t: t}), fn)
+		})
+}
+
+// growthRounds times the flow on every server in turns and returns a row
+// for each size and concurrency, smallest size first. A CPU profile (with
+// ProfileDir) covers each row's first turn.
+func (d *driver) growthRounds(ctx context.Context, servers []growthServer) ([]Row, error) {
+	type key struct{ n, conc int }
+	opsOf := map[key][]op{}
+	for _, s := range servers {
+		for _, conc := range flowConcurrencies {
+			ops, err := s.w.flowOps(s.t, Flow, conc)
+			if err != nil {
+				return nil, fmt.Errorf("growth: %w", err)
+			}
+			opsOf[key{s.n, conc}] = ops
 		}
 	}
-	return nil
+	turn := d.o.Duration / growthRounds
+	results := map[key][]loadResult{}
+	for round := range growthRounds {
+		order := slices.Clone(servers)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, conc := range flowConcurrencies {
+			for _, s := range order {
+				k := key{s.n, conc}
+				profiled := func() error { return nil }
+				if round == 0 {
+					profiled = d.profileFor(ctx, s.t, fmt.Sprintf("%s-%s-c%d", Growth, sizeLabel(s.n), conc), turn)
+				}
+				res := closedLoop(ctx, opsOf[k], turn, maxOps(turn), warmUpOps, s.t.pid)
+				if err := profiled(); err != nil {
+					d.note(err.Error())
+				}
+				results[k] = append(results[k], res)
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	var rows []Row
+	for _, s := range servers {
+		for _, conc := range flowConcurrencies {
+			row := Row{Workload: Growth, Name: growthRowName(s.n, conc), Stored: s.n}
+			rows = append(rows, combined(row, conc, results[key{s.n, conc}]))
+		}
+	}
+	return rows, nil
 }
 
 // growthRowName names a growth row by its concurrency and data size.

@@ -26,6 +26,9 @@ type loadResult struct {
 	errors  int
 	elapsed time.Duration
 	latency Latency
+	// latencies are every operation's, sorted: turns of one row are
+	// summarized together (growth).
+	latencies []time.Duration
 	// usedUp is set when a worker ran out of pre-issued tokens.
 	usedUp  bool
 	samples []string
@@ -128,6 +131,7 @@ func merge(start time.Time, workers []workerResult) loadResult {
 	r.ops = len(all)
 	r.elapsed = last.Sub(start)
 	r.latency = summarize(all)
+	r.latencies = all
 	return r
 }
 

@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 )
 
 // measure times one workload and adds its row; its CPU profile (with
@@ -21,14 +23,42 @@ func (d *driver) timed(ctx context.Context, t *target, profile string, row Row, 
 	if err := profiled(); err != nil {
 		d.note(err.Error())
 	}
-	row.Concurrency, row.Ops, row.Errors, row.Elapsed, row.Latency = len(ops), res.ops, res.errors, res.elapsed, res.latency
-	row.RSS, row.ErrorSamples = res.usage.peakRSS, res.samples
-	row.ServerCPU, row.DriverCPU, row.OtherCPU = res.usage.serverCPU, res.usage.driverCPU, res.usage.otherCPU
-	if res.elapsed > 0 {
-		row.OpsPerSec = float64(res.ops) / res.elapsed.Seconds()
+	return combined(row, len(ops), []loadResult{res})
+}
+
+// combined returns row filled in with what one or more timed turns of the
+// same workload measured, as if they were one: operations, errors and time
+// add up, latencies are summarized together, the RSS is the highest and the
+// CPU shares are averaged over the time.
+func combined(row Row, concurrency int, turns []loadResult) Row {
+	row.Concurrency = concurrency
+	var all []time.Duration
+	var serverCPU, driverCPU, otherCPU float64
+	usedUp := false
+	for _, t := range turns {
+		row.Ops += t.ops
+		row.Errors += t.errors
+		row.Elapsed += t.elapsed
+		all = append(all, t.latencies...)
+		row.RSS = max(row.RSS, t.usage.peakRSS)
+		w := t.elapsed.Seconds()
+		serverCPU += t.usage.serverCPU * w
+		driverCPU += t.usage.driverCPU * w
+		otherCPU += t.usage.otherCPU * w
+		for _, s := range t.samples {
+			if len(row.ErrorSamples) < maxErrorSamples && !slices.Contains(row.ErrorSamples, s) {
+				row.ErrorSamples = append(row.ErrorSamples, s)
+			}
+		}
+		usedUp = usedUp || t.usedUp
 	}
-	if res.usedUp {
-		row.Note = fmt.Sprintf("token pool used up after %.1f s", res.elapsed.Seconds())
+	row.Latency = summarize(all)
+	if secs := row.Elapsed.Seconds(); secs > 0 {
+		row.OpsPerSec = float64(row.Ops) / secs
+		row.ServerCPU, row.DriverCPU, row.OtherCPU = serverCPU/secs, driverCPU/secs, otherCPU/secs
+	}
+	if usedUp {
+		row.Note = fmt.Sprintf("token pool used up after %.1f s", row.Elapsed.Seconds())
 	}
 	return row
 }

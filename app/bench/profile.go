@@ -9,16 +9,22 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // profile starts taking a CPU profile of the server for about the timed
 // part of a workload and returns a function that waits for it and writes
 // it to ProfileDir/name.pprof. Without ProfileDir it does nothing.
 func (d *driver) profile(ctx context.Context, t *target, name string) (wait func() error) {
+	return d.profileFor(ctx, t, name, d.o.Duration)
+}
+
+// profileFor is profile for a time other than the run's duration.
+func (d *driver) profileFor(ctx context.Context, t *target, name string, span time.Duration) (wait func() error) {
 	if d.o.ProfileDir == "" || t.pprof == "" {
 		return func() error { return nil }
 	}
-	seconds := int(math.Ceil(d.o.Duration.Seconds()))
+	seconds := int(math.Ceil(span.Seconds()))
 	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", t.pprof, seconds)
 	path := filepath.Join(d.o.ProfileDir, name+".pprof")
 	done := make(chan error, 1)

@@ -32,7 +32,8 @@ func benchCommand() *cli.Command {
 			"page of /admin/audit for one workspace and a page deep in its history (25 times each) and the\n" +
 			"CSV export of all events with the server's RSS growth; run it with --only audit. growth seeds,\n" +
 			"for each of --growth-sizes, a database and server of its own with that many authorization codes,\n" +
-			"tokens and audit events (and a tenth as many grants), runs the flow at concurrency 1 and 8, and\n" +
+			"tokens and audit events (and a tenth as many grants), runs the flow at concurrency 1 and 8 on\n" +
+			"all of them in turns (ten rounds, so that the machine's drift falls on every size alike), and\n" +
 			"notes each rate's change against the empty database (size 0); run it with --only growth.\n" +
 			"It exits with status 1 when any request failed.",
 		Flags: []cli.Flag{
