@@ -182,7 +182,8 @@ func (s *Store) applyMigration(ctx context.Context, m migration) (*Migration, er
 
 // Migrations lists every step this build knows, applied or pending, in
 // order. Steps recorded by a newer build (during a rolling upgrade) are not
-// listed: the steps only ever add, so this build keeps working beside them.
+// listed: steps add, so this build keeps working beside them — except
+// across step 6 (see migrations).
 func (s *Store) Migrations(ctx context.Context) ([]Migration, error) {
 	recorded := map[int]SchemaMigration{}
 	if s.conn(ctx).Migrator().HasTable(&SchemaMigration{}) {

@@ -132,6 +132,16 @@ func TestStep6LetsARevokedGrantFromBeforeItStayRevoked(t *testing.T) {
 	if err != nil || g.ID != again {
 		t.Fatalf("live grant = %+v, %v; want the new grant %s", g.ID, err, again)
 	}
+	if !storetest.OnPostgres() {
+		for _, index := range []string{"idx_grants_live_user_client", "idx_grants_user_id"} {
+			if schema, err := s.SchemaSQLForTest(index); err != nil || schema == "" {
+				t.Errorf("index %s is missing after step 6 (%v)", index, err)
+			}
+		}
+		if schema, _ := s.SchemaSQLForTest("idx_grants_user_client"); schema != "" {
+			t.Errorf("the full unique index is still there: %s", schema)
+		}
+	}
 	// And there is still only one live grant per person and app.
 	if err := s.ExecForTest("UPDATE grants SET revoked_at = NULL WHERE id = '" + old + "'"); err == nil {
 		t.Error("a second live grant of the same person to the same app was accepted")

@@ -78,9 +78,8 @@ var (
 	tokenByHashSQL           = hot(`SELECT ` + tokenColumns + `, tw.workspace_id
 		FROM tokens LEFT JOIN token_workspaces tw ON tw.token_id = tokens.id
 		WHERE hash = $1 AND kind = $2 ORDER BY tw.workspace_id`)
-	tokenRefByHashSQL = hot(`SELECT id, kind, client_id, user_id, family_id, revoked_at IS NOT NULL
-		FROM tokens WHERE hash = $1`)
-	rotateRefreshSQL = hot(`UPDATE tokens SET rotated_at = $1
+	tokenRefByHashSQL = hot(`SELECT id, kind, client_id, user_id, family_id FROM tokens WHERE hash = $1`)
+	rotateRefreshSQL  = hot(`UPDATE tokens SET rotated_at = $1
 		WHERE id = $2 AND kind = $3 AND rotated_at IS NULL AND revoked_at IS NULL`)
 	// The two revocations leave alone tokens whose grant was revoked:
 	// those are dead already (grant.go), and must not count as revoked
@@ -138,8 +137,9 @@ type IssuedToken struct {
 	WorkspaceIDs []string
 }
 
-// TokenByHash finds a token of a kind by its hash, whatever its state, with
-// the workspaces it was issued for, in one statement (one row each).
+// TokenByHash finds a token of a kind by its key (secret.Key), whatever its
+// state, with the workspaces it was issued for, in one statement (one row
+// each).
 func (s *Store) TokenByHash(ctx context.Context, kind TokenKind, hash []byte) (IssuedToken, error) {
 	var t IssuedToken
 	if err := s.queryWithWorkspaces(ctx, tokenByHashSQL, []any{hash, kind}, tokenFields(&t.Token), &t.WorkspaceIDs); err != nil {
@@ -155,16 +155,16 @@ type TokenRef struct {
 	ClientID string
 	UserID   string
 	FamilyID string
-	Revoked  bool
 }
 
-// TokenRefByHash finds a token of either kind by its hash. It reads only
+// TokenRefByHash finds a token of either kind by its key (secret.Key),
+// whatever its state. It reads only
 // the columns a revocation needs: every column read costs calls into the
 // driver, and times are parsed from text.
 func (s *Store) TokenRefByHash(ctx context.Context, hash []byte) (TokenRef, error) {
 	var t TokenRef
 	if err := s.queryRowSQL(ctx, tokenRefByHashSQL, []any{hash}, &t.ID, &t.Kind, &t.ClientID, &t.UserID,
-		&t.FamilyID, &t.Revoked); err != nil {
+		&t.FamilyID); err != nil {
 		return TokenRef{}, fmt.Errorf("find token: %w", err)
 	}
 	return t, nil
@@ -207,7 +207,6 @@ func (s *Store) RevokeLiveToken(ctx context.Context, hash []byte, clientID strin
 	if err := s.tokensChanged(ctx); err != nil {
 		return TokenRef{}, false, err
 	}
-	t.Revoked = true
 	return t, true, nil
 }
 

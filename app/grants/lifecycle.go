@@ -45,10 +45,23 @@ func (s *Service) RemoveWorkspace(ctx context.Context, userID, clientID, workspa
 
 // Revoke revokes the user's grant to an app and every token of it.
 func (s *Service) Revoke(ctx context.Context, userID, clientID string, actor models.Actor) (int64, error) {
+	return s.revoke(ctx, userID, clientID, "", actor)
+}
+
+// RevokeGrant revokes one grant, as a page that named it asked: when it is
+// no longer the live grant (revoked, and perhaps approved anew since), it is
+// ErrNoGrant, and the grant that replaced it stays.
+func (s *Service) RevokeGrant(ctx context.Context, g models.Grant, actor models.Actor) (int64, error) {
+	return s.revoke(ctx, g.UserID, g.ClientID, g.ID, actor)
+}
+
+// revoke revokes the user's live grant to an app, provided it is grantID
+// when one is given.
+func (s *Service) revoke(ctx context.Context, userID, clientID, grantID string, actor models.Actor) (int64, error) {
 	var revoked int64
 	err := s.store.InTx(ctx, func(tx *models.Store) error {
 		grant, err := tx.ActiveGrantOf(ctx, userID, clientID)
-		if errors.Is(err, models.ErrNotFound) {
+		if errors.Is(err, models.ErrNotFound) || (err == nil && grantID != "" && grant.ID != grantID) {
 			return ErrNoGrant
 		}
 		if err != nil {

@@ -19,6 +19,11 @@ func TestRevokedGrantsTokensStayDeadAfterApprovingAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Checked once before, so the answer is cached: the revocation must
+	// reach the cache too.
+	if _, err := e.engine.AuthenticateBearer(e.ctx, old.AccessToken); err != nil {
+		t.Fatalf("AuthenticateBearer before the revocation: %v", err)
+	}
 	ended, err := e.store.RevokeGrant(e.ctx, grant.ID, e.clock.Now())
 	if err != nil {
 		t.Fatalf("RevokeGrant: %v", err)

@@ -324,12 +324,12 @@ func (e *env) putGrant(t testing.TB, c clients.Registered, scopes string, worksp
 }
 
 // revokeGrant marks the user's grant to c revoked with a raw update, not
-// store.RevokeGrant (which also revokes the tokens and drops unused codes):
-// only the grant row changes, so the engine's own grant check is what must
-// refuse.
+// store.RevokeGrant (which also drops unused codes and clears the grant's
+// workspaces): only the grant row changes, so the engine's own grant check
+// is what must refuse.
 func (e *env) revokeGrant(t testing.TB, c clients.Registered) {
 	t.Helper()
-	res, err := e.raw.ExecContext(e.ctx, "UPDATE grants SET revoked_at = ? WHERE user_id = ? AND client_id = ?",
+	res, err := e.raw.ExecContext(e.ctx, "UPDATE grants SET revoked_at = ? WHERE user_id = ? AND client_id = ? AND revoked_at IS NULL",
 		e.clock.Now().UTC(), e.user.ID, c.Client.ID)
 	if err != nil {
 		t.Fatalf("revoke grant: %v", err)

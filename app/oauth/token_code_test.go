@@ -301,4 +301,14 @@ func TestExchangeCodeAfterGrantChanged(t *testing.T) {
 		_, err := e.exchange(a)
 		wantCode(t, err, oauth.ErrCodeInvalidGrant)
 	})
+	t.Run("a code of a revoked grant is invalid_grant after the app is approved again", func(t *testing.T) {
+		e := newEnv(t)
+		a := e.authorizeConf(t, "openid offline_access")
+		// Raw, so that the code survives: the approval after it makes a
+		// new grant, and only the grant ids tell the two apart.
+		e.revokeGrant(t, e.conf)
+		e.putGrant(t, e.conf, "openid offline_access", nil)
+		_, err := e.exchange(a)
+		wantCode(t, err, oauth.ErrCodeInvalidGrant)
+	})
 }

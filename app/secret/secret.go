@@ -69,8 +69,10 @@ func Key(plain string) []byte {
 	if !ok || len(body) != orderedBodyLen {
 		return Hash(plain)
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(body)
-	if err != nil {
+	// Strict: the decoder would otherwise skip CR and LF, and a body of
+	// them decode to fewer bytes than a time and 256 bits.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(body)
+	if err != nil || len(raw) != 8+entropyBytes {
 		return Hash(plain)
 	}
 	sum := sha256.Sum256([]byte(plain))

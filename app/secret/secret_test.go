@@ -94,14 +94,16 @@ func TestNewOrderedKeysSortByTime(t *testing.T) {
 }
 
 // Secrets that are not NewOrdered's — made by New before it, or anything
-// presented — are found by their plain hash; nothing fails to parse.
+// else presented — are found by their plain hash, whatever they hold.
 func TestKeyOfOtherSecretsIsTheirHash(t *testing.T) {
 	old, err := New(rand.Reader, PrefixAccessToken)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bad54 := PrefixAccessToken + strings.Repeat("*", 54)
-	for _, plain := range []string{old, "", "ost_", "no-underscore", bad54, old + "x"} {
+	newlines54 := PrefixAccessToken + strings.Repeat("\n", 54)
+	mixed54 := PrefixAccessToken + strings.Repeat("A", 50) + "\r\nAA"
+	for _, plain := range []string{old, "", "ost_", "no-underscore", bad54, newlines54, mixed54, old + "x"} {
 		if got := Key(plain); !bytes.Equal(got, Hash(plain)) {
 			t.Errorf("Key(%q) = %x, want its Hash", plain, got)
 		}

@@ -70,7 +70,7 @@ func (s *Server) adminRevokeGrant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	revoked, err := s.svc.Grants.Revoke(ctx, g.UserID, g.ClientID, s.actor(c))
+	revoked, err := s.svc.Grants.RevokeGrant(ctx, g, s.actor(c))
 	if err != nil {
 		return grantError(err)
 	}

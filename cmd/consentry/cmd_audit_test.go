@@ -38,13 +38,15 @@ func grantWithToken(t *testing.T, store *models.Store, userID, clientID, workspa
 	return hash
 }
 
+// tokenRevoked says whether the access token's row is marked revoked (the
+// cascades of a member's removal and of a client's disabling write it).
 func tokenRevoked(t *testing.T, store *models.Store, hash []byte) bool {
 	t.Helper()
-	tok, err := store.TokenRefByHash(context.Background(), hash)
+	tok, err := store.TokenByHash(context.Background(), models.AccessToken, hash)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tok.Revoked
+	return tok.RevokedAt != nil
 }
 
 func auditActions(t *testing.T, store *models.Store) []string {

@@ -439,7 +439,8 @@ func crashInvariants(ctx context.Context, db *sql.DB) []string {
 			   WHERE c.id = t.family_id AND c.used_at IS NOT NULL)`},
 		{"the newest grant of a user to an app is what its last created/revoked event says",
 			`SELECT count(*) FROM grants g WHERE NOT EXISTS (SELECT 1 FROM grants newer
-			   WHERE newer.user_id = g.user_id AND newer.client_id = g.client_id AND newer.created_at > g.created_at)
+			   WHERE newer.user_id = g.user_id AND newer.client_id = g.client_id
+			     AND (newer.created_at > g.created_at OR (newer.created_at = g.created_at AND newer.id > g.id)))
 			 AND coalesce((SELECT e.action FROM audit_events e
 			   WHERE e.subject_user_id = g.user_id AND e.client_id = g.client_id
 			   AND e.action IN ('grant.created', 'grant.revoked') ORDER BY e.id DESC LIMIT 1), '')
