@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,6 +23,26 @@ func freshDSN(t *testing.T) string {
 		return storetest.NewPostgresDatabase(t)
 	}
 	return filepath.Join(t.TempDir(), "c.db")
+}
+
+// mustExec runs raw SQL statements on s, in order, for a test's setup.
+func mustExec(t *testing.T, s *models.Store, stmts ...string) {
+	t.Helper()
+	for _, stmt := range stmts {
+		if err := s.ExecForTest(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+}
+
+// wantIndexes fails the test for each index that is not in s's schema.
+func wantIndexes(t *testing.T, s *models.Store, when string, indexes ...string) {
+	t.Helper()
+	for _, index := range indexes {
+		if schema, err := s.SchemaSQLForTest(index); err != nil || schema == "" {
+			t.Errorf("%s: index %s is missing (%v)", when, index, err)
+		}
+	}
 }
 
 // openUnmigrated opens a store without migrating it.
@@ -75,9 +96,7 @@ func TestMigrateAdoptsADatabaseFromBeforeVersioning(t *testing.T) {
 	u := newUser(t, s, "early@example.com")
 	// A database made by a build without versioned migrations has every
 	// table but no schema_migrations.
-	if err := s.ExecForTest("DROP TABLE schema_migrations"); err != nil {
-		t.Fatal(err)
-	}
+	mustExec(t, s, "DROP TABLE schema_migrations")
 	applied, err := s.ApplyMigrations(ctx)
 	if err != nil {
 		t.Fatalf("ApplyMigrations on an unversioned database: %v", err)
@@ -107,16 +126,12 @@ func TestStep6LetsARevokedGrantFromBeforeItStayRevoked(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The schema as the builds before step 6 left it.
-	for _, stmt := range []string{
+	mustExec(t, s,
 		"DROP INDEX idx_grants_live_user_client",
 		"DROP INDEX idx_grants_user_id",
 		"CREATE UNIQUE INDEX idx_grants_user_client ON grants (user_id, client_id)",
 		"DELETE FROM schema_migrations WHERE version >= 6",
-	} {
-		if err := s.ExecForTest(stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
+	)
 	applied, err := s.ApplyMigrations(ctx)
 	if err != nil {
 		t.Fatalf("ApplyMigrations: %v", err)
@@ -133,11 +148,7 @@ func TestStep6LetsARevokedGrantFromBeforeItStayRevoked(t *testing.T) {
 		t.Fatalf("live grant = %+v, %v; want the new grant %s", g.ID, err, again)
 	}
 	if !storetest.OnPostgres() {
-		for _, index := range []string{"idx_grants_live_user_client", "idx_grants_user_id"} {
-			if schema, err := s.SchemaSQLForTest(index); err != nil || schema == "" {
-				t.Errorf("index %s is missing after step 6 (%v)", index, err)
-			}
-		}
+		wantIndexes(t, s, "after step 6", "idx_grants_live_user_client", "idx_grants_user_id")
 		if schema, _ := s.SchemaSQLForTest("idx_grants_user_client"); schema != "" {
 			t.Errorf("the full unique index is still there: %s", schema)
 		}
@@ -170,20 +181,20 @@ func TestStep7RebuildsWorkspaceTablesWithoutRowID(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The tables as the builds before step 7 made them, rows kept.
-	for _, stmt := range []string{
+	mustExec(t, s,
 		"CREATE TABLE old_tw AS SELECT * FROM token_workspaces",
 		"CREATE TABLE old_aw AS SELECT * FROM audit_event_workspaces",
 		"CREATE TABLE old_gw AS SELECT * FROM grant_workspaces",
 		"DROP TABLE token_workspaces",
 		"DROP TABLE audit_event_workspaces",
 		"DROP TABLE grant_workspaces",
-		"CREATE TABLE `token_workspaces` (`token_id` text,`workspace_id` text,PRIMARY KEY (`token_id`,`workspace_id`)," +
-			"CONSTRAINT `fk_token_workspaces_token` FOREIGN KEY (`token_id`) REFERENCES `tokens`(`id`) ON DELETE CASCADE," +
+		"CREATE TABLE `token_workspaces` (`token_id` text,`workspace_id` text,PRIMARY KEY (`token_id`,`workspace_id`),"+
+			"CONSTRAINT `fk_token_workspaces_token` FOREIGN KEY (`token_id`) REFERENCES `tokens`(`id`) ON DELETE CASCADE,"+
 			"CONSTRAINT `fk_token_workspaces_workspace` FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON DELETE CASCADE)",
 		"CREATE INDEX `idx_token_workspaces_workspace_token` ON `token_workspaces`(`workspace_id`,`token_id`)",
 		"CREATE TABLE `audit_event_workspaces` (`workspace_id` text,`event_id` integer,PRIMARY KEY (`workspace_id`,`event_id`))",
-		"CREATE TABLE `grant_workspaces` (`grant_id` text,`workspace_id` text,PRIMARY KEY (`grant_id`,`workspace_id`)," +
-			"CONSTRAINT `fk_grant_workspaces_grant` FOREIGN KEY (`grant_id`) REFERENCES `grants`(`id`) ON DELETE CASCADE," +
+		"CREATE TABLE `grant_workspaces` (`grant_id` text,`workspace_id` text,PRIMARY KEY (`grant_id`,`workspace_id`),"+
+			"CONSTRAINT `fk_grant_workspaces_grant` FOREIGN KEY (`grant_id`) REFERENCES `grants`(`id`) ON DELETE CASCADE,"+
 			"CONSTRAINT `fk_grant_workspaces_workspace` FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON DELETE CASCADE)",
 		"CREATE INDEX `idx_grant_workspaces_workspace_id` ON `grant_workspaces`(`workspace_id`)",
 		"INSERT INTO token_workspaces SELECT * FROM old_tw",
@@ -193,16 +204,10 @@ func TestStep7RebuildsWorkspaceTablesWithoutRowID(t *testing.T) {
 		"DROP TABLE old_aw",
 		"DROP TABLE old_gw",
 		"DELETE FROM schema_migrations WHERE version >= 7",
-	} {
-		if err := s.ExecForTest(stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
+	)
 	for round := range 2 {
 		if round == 1 {
-			if err := s.ExecForTest("DELETE FROM schema_migrations WHERE version >= 7"); err != nil {
-				t.Fatal(err)
-			}
+			mustExec(t, s, "DELETE FROM schema_migrations WHERE version >= 7")
 		}
 		if _, err := s.ApplyMigrations(ctx); err != nil {
 			t.Fatalf("round %d: ApplyMigrations: %v", round, err)
@@ -216,11 +221,7 @@ func TestStep7RebuildsWorkspaceTablesWithoutRowID(t *testing.T) {
 				t.Errorf("round %d: %s is %q, want it WITHOUT ROWID under its own name", round, table, schema)
 			}
 		}
-		for _, index := range []string{"idx_token_workspaces_workspace_token", "idx_grant_workspaces_workspace_id"} {
-			if schema, err := s.SchemaSQLForTest(index); err != nil || schema == "" {
-				t.Errorf("round %d: index %s is gone (%v)", round, index, err)
-			}
-		}
+		wantIndexes(t, s, fmt.Sprintf("round %d", round), "idx_token_workspaces_workspace_token", "idx_grant_workspaces_workspace_id")
 		if g, err := s.ActiveGrantOf(ctx, u.ID, c.ID); err != nil || len(g.WorkspaceIDs) != 1 || g.WorkspaceIDs[0] != w.ID {
 			t.Errorf("round %d: grant workspaces = %v, %v; want [%s]", round, g.WorkspaceIDs, err, w.ID)
 		}
@@ -234,9 +235,7 @@ func TestStep7RebuildsWorkspaceTablesWithoutRowID(t *testing.T) {
 		}
 	}
 	// Deleting the token still takes its workspace rows with it.
-	if err := s.ExecForTest("DELETE FROM tokens WHERE id = 'step7-token'"); err != nil {
-		t.Fatal(err)
-	}
+	mustExec(t, s, "DELETE FROM tokens WHERE id = 'step7-token'")
 	if got, err := s.TokenWorkspaceIDs(ctx, tok.ID, grant); err != nil || len(got) != 0 {
 		t.Errorf("a deleted token's workspaces = %v, %v; want none", got, err)
 	}
