@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/consentry/consentry/app/accounts"
 	"github.com/consentry/consentry/app/oauth"
+	"github.com/consentry/consentry/app/secret"
 	"github.com/consentry/consentry/models"
 )
 
@@ -202,7 +202,7 @@ func growthHash(tag, kind string, i int) []byte {
 }
 
 // growthKey is a code's or token's stored key as the server makes it
-// (secret.Key): the time it was made, then a growthHash.
+// (secret.Key), with a growthHash for its hash.
 func growthKey(tag, kind string, i int, made time.Time) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(made.UnixNano())), growthHash(tag, kind, i)...)
+	return secret.KeyAt(made, growthHash(tag, kind, i))
 }

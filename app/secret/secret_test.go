@@ -81,6 +81,9 @@ func TestNewOrderedKeysSortByTime(t *testing.T) {
 		if len(key) != 8+sha256.Size || !bytes.Equal(key[8:], Hash(plain)) {
 			t.Fatalf("Key(%q) = %x, want the time then the SHA-256 hash", plain, key)
 		}
+		if made := at.Add(time.Duration(i) * time.Nanosecond); !bytes.Equal(KeyAt(made, Hash(plain)), key) {
+			t.Errorf("KeyAt(%v, its hash) = %x, want its Key %x", made, KeyAt(made, Hash(plain)), key)
+		}
 		keys = append(keys, key)
 	}
 	for i := 1; i < len(keys); i++ {
