@@ -149,17 +149,18 @@ func (s *Store) RevokeGrant(ctx context.Context, grantID string, at time.Time) (
 		return 0, err
 	}
 	at = at.UTC()
-	var live int64
-	// Counted first: it is what the revocation ends.
-	if err := s.queryRowSQL(ctx, countLiveTokensOfGrantSQL, []any{grantID, at}, &live); err != nil {
-		return 0, fmt.Errorf("count live tokens of grant %q: %w", grantID, err)
-	}
 	n, err := s.execSQL(ctx, revokeGrantSQL, at, grantID)
 	if err != nil {
 		return 0, fmt.Errorf("revoke grant %q: %w", grantID, err)
 	}
 	if n == 0 {
 		return 0, fmt.Errorf("revoke grant %q: %w", grantID, ErrNotFound)
+	}
+	// The tokens' own rows are as they were: the count is of those this
+	// revocation ended.
+	var live int64
+	if err := s.queryRowSQL(ctx, countLiveTokensOfGrantSQL, []any{grantID, at}, &live); err != nil {
+		return 0, fmt.Errorf("count live tokens of grant %q: %w", grantID, err)
 	}
 	if _, err := s.execSQL(ctx, clearGrantWorkspacesSQL, grantID); err != nil {
 		return 0, fmt.Errorf("clear workspaces of grant %q: %w", grantID, err)
