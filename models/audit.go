@@ -90,25 +90,24 @@ var genesisHash = make([]byte, sha256.Size)
 // AppendAudit adds an event to the end of the chain. Call it inside the
 // transaction that makes the change it records.
 //
-// The chain head is read from its row, unless this transaction already
-// knows it: it appended an event itself (and holds the row), or it runs in
-// a batch after another that did (write_batch.go). Either way the row holds
-// the same, and moving it checks that.
+// The chain head row is read once per transaction, at its first event, and
+// written once, when the transaction ends (writeChainHead): in between the
+// transaction carries where it has taken the chain (txState.audit). A batch
+// of write transactions (write_batch.go) carries it from one to the next and
+// writes the row once for all of them, so every event costs one statement
+// less and the commit one page less per event but the first.
 func (s *Store) AppendAudit(ctx context.Context, actor Actor, rec AuditRecord, at time.Time) (AuditEvent, error) {
-	var head AuditChainHead
-	switch {
-	case s.tx != nil && s.tx.auditHead != nil:
-		head = *s.tx.auditHead
-	case s.tx != nil && s.batch != nil && s.batch.auditHead != nil:
-		head = *s.batch.auditHead
-	default:
-		headSQL := chainHeadSQL
-		if s.postgres() {
-			headSQL = chainHeadForUpdateSQL
-		}
-		if err := s.queryRowSQL(ctx, headSQL, []any{chainHeadID}, &head.LastEventID, &head.LastHash); err != nil {
-			return AuditEvent{}, fmt.Errorf("append audit %s: read chain head: %w", rec.Action, err)
-		}
+	if s.tx == nil {
+		var ev AuditEvent
+		err := s.InTx(ctx, func(tx *Store) (err error) {
+			ev, err = tx.AppendAudit(ctx, actor, rec, at)
+			return err
+		})
+		return ev, err
+	}
+	move, err := s.chainMove(ctx)
+	if err != nil {
+		return AuditEvent{}, fmt.Errorf("append audit %s: %w", rec.Action, err)
 	}
 	details := "{}"
 	if len(rec.Details) > 0 {
@@ -121,12 +120,12 @@ func (s *Store) AppendAudit(ctx context.Context, actor Actor, rec AuditRecord, a
 	ws := slices.Clone(rec.WorkspaceIDs)
 	slices.Sort(ws)
 	ws = slices.Compact(ws)
-	prev := head.LastHash
+	prev := move.to.LastHash
 	if len(prev) == 0 {
 		prev = genesisHash
 	}
 	ev := AuditEvent{
-		ID: head.LastEventID + 1, OccurredAt: at.UTC().Truncate(time.Microsecond), Action: rec.Action,
+		ID: move.to.LastEventID + 1, OccurredAt: at.UTC().Truncate(time.Microsecond), Action: rec.Action,
 		ActorType: actor.Type, ActorID: actor.ID, SubjectUserID: rec.SubjectUserID, ClientID: rec.ClientID,
 		WorkspaceIDs: joinSpace(ws), Details: details, IP: actor.IP, UserAgent: truncate(actor.UserAgent, 512),
 		PrevHash: prev,
@@ -145,21 +144,56 @@ func (s *Store) AppendAudit(ctx context.Context, actor Actor, rec AuditRecord, a
 	if err := s.insertRows(ctx, insertAuditWorkspacesSQL, workspaceArgs); err != nil {
 		return AuditEvent{}, fmt.Errorf("append audit %s: index workspaces: %w", rec.Action, err)
 	}
-	n, err := s.execSQL(ctx, moveChainHeadSQL, ev.ID, ev.Hash, chainHeadID, head.LastEventID)
-	if err != nil {
-		return AuditEvent{}, fmt.Errorf("append audit %s: move chain head: %w", rec.Action, err)
-	}
-	if n != 1 {
-		return AuditEvent{}, fmt.Errorf("append audit %s: chain head moved concurrently", rec.Action)
-	}
-	if s.tx != nil {
-		s.tx.auditHead = &AuditChainHead{ID: chainHeadID, LastEventID: ev.ID, LastHash: ev.Hash}
-	}
+	s.tx.audit = &chainMove{from: move.from, to: AuditChainHead{ID: chainHeadID, LastEventID: ev.ID, LastHash: ev.Hash}}
 	return ev, nil
 }
 
-// The statements of AppendAudit. On PostgreSQL the chain head is read FOR
-// UPDATE: concurrent writers queue on it there, where SQLite has one writer.
+// chainMove is where a transaction has taken the audit chain and not yet
+// written down: from is the head row's last event id as the transaction
+// read it, to is the head its last event left. Treat one as immutable: a
+// nested transaction starts from its parent's and hands its own back only
+// if it commits.
+type chainMove struct {
+	from int64
+	to   AuditChainHead
+}
+
+// chainMove is this transaction's move of the chain head so far, or, before
+// its first event, none yet from the head row. On PostgreSQL the row is
+// read FOR UPDATE: concurrent writers queue on it there until commit, where
+// SQLite has one writer.
+func (s *Store) chainMove(ctx context.Context) (chainMove, error) {
+	if s.tx.audit != nil {
+		return *s.tx.audit, nil
+	}
+	headSQL := chainHeadSQL
+	if s.postgres() {
+		headSQL = chainHeadForUpdateSQL
+	}
+	var head AuditChainHead
+	if err := s.queryRowSQL(ctx, headSQL, []any{chainHeadID}, &head.LastEventID, &head.LastHash); err != nil {
+		return chainMove{}, fmt.Errorf("read chain head: %w", err)
+	}
+	head.ID = chainHeadID
+	return chainMove{from: head.LastEventID, to: head}, nil
+}
+
+// writeChainHead writes the head row where move took it, in the
+// transaction that appended the events, just before it commits. It refuses
+// when the row is no longer where the move began: another writer extended
+// the chain meanwhile, and committing would fork it.
+func (s *Store) writeChainHead(ctx context.Context, move *chainMove) error {
+	n, err := s.execSQL(ctx, moveChainHeadSQL, move.to.LastEventID, move.to.LastHash, chainHeadID, move.from)
+	if err != nil {
+		return fmt.Errorf("move audit chain head: %w", err)
+	}
+	if n != 1 {
+		return errors.New("move audit chain head: it moved concurrently")
+	}
+	return nil
+}
+
+// The statements of AppendAudit, chainMove and writeChainHead.
 var (
 	chainHeadSQL          = hot(`SELECT last_event_id, last_hash FROM audit_chain_heads WHERE id = $1`)
 	chainHeadForUpdateSQL = `SELECT last_event_id, last_hash FROM audit_chain_heads WHERE id = $1 FOR UPDATE`

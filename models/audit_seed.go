@@ -3,14 +3,11 @@ package models
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"time"
-
-	"gorm.io/gorm/clause"
 )
 
 // AuditSeed shapes the synthetic events SeedAuditEvents writes. Its zero
@@ -60,15 +57,11 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, workspaces []string,
 
 // seedAuditTx appends size events in the caller's transaction.
 func (s *Store) seedAuditTx(ctx context.Context, g *seedGen, size int) error {
-	var head AuditChainHead
-	q := s.conn(ctx)
-	if s.db.Dialector.Name() == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	move, err := s.chainMove(ctx)
+	if err != nil {
+		return err
 	}
-	if err := q.Where("id = ?", chainHeadID).Take(&head).Error; err != nil {
-		return fmt.Errorf("read chain head: %w", translate(err))
-	}
-	prev, lastID := head.LastHash, head.LastEventID
+	prev, lastID := move.to.LastHash, move.to.LastEventID
 	if len(prev) == 0 {
 		prev = genesisHash
 	}
@@ -108,18 +101,8 @@ func (s *Store) seedAuditTx(ctx context.Context, g *seedGen, size int) error {
 	if err := flushIndex(); err != nil {
 		return err
 	}
-	res := s.conn(ctx).Model(&AuditChainHead{}).Where("id = ? AND last_event_id = ?", chainHeadID, head.LastEventID).
-		Updates(map[string]any{"last_event_id": lastID, "last_hash": prev})
-	if err := translate(res.Error); err != nil {
-		return fmt.Errorf("move chain head: %w", err)
-	}
-	if res.RowsAffected != 1 {
-		return errors.New("move chain head: it moved concurrently")
-	}
-	if s.tx != nil {
-		// What AppendAudit takes as the head from here on (audit.go).
-		s.tx.auditHead = &AuditChainHead{ID: chainHeadID, LastEventID: lastID, LastHash: prev}
-	}
+	// The transaction writes the head row when it ends (AppendAudit).
+	s.tx.audit = &chainMove{from: move.from, to: AuditChainHead{ID: chainHeadID, LastEventID: lastID, LastHash: prev}}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -118,6 +119,28 @@ func TestAuditEventRolledBackWithItsChange(t *testing.T) {
 	appendEvents(t, s, 1)
 	if n, err := s.VerifyAudit(ctx); err != nil || n != 1 {
 		t.Fatalf("VerifyAudit() = %d, %v: the rolled-back event must leave no trace", n, err)
+	}
+}
+
+// A transaction writes the chain head row when it ends, from where it read
+// it. If the row moved meanwhile (another writer extended the chain; here a
+// tampering statement stands in for it), committing would fork the chain:
+// the whole transaction fails and leaves nothing.
+func TestAuditAppendFailsWhenTheChainHeadMovedMeanwhile(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	appendEvents(t, s, 1)
+	err := s.InTx(ctx, func(tx *models.Store) error {
+		if _, err := tx.AppendAudit(ctx, auditActor, models.AuditRecord{Action: "grant.revoked"}, time.Now()); err != nil {
+			return err
+		}
+		return tx.ExecForTest("UPDATE audit_chain_heads SET last_event_id = last_event_id + 1")
+	})
+	if err == nil || !strings.Contains(err.Error(), "moved concurrently") {
+		t.Fatalf("InTx = %v, want the chain head's move refused", err)
+	}
+	if n, err := s.VerifyAudit(ctx); err != nil || n != 1 {
+		t.Fatalf("VerifyAudit() = %d, %v: the refused transaction must leave no trace", n, err)
 	}
 }
 

@@ -65,19 +65,23 @@ type epoch struct {
 }
 
 // txState is one transaction's record of whether it changed token power,
-// and of the audit chain head its last event left (see AppendAudit).
+// and of where it has taken the audit chain (see AppendAudit).
 type txState struct {
 	changed, directoryChanged bool
-	auditHead                 *AuditChainHead
+	audit                     *chainMove
+}
+
+// nested is the state a nested transaction starts from: nothing changed
+// yet, the chain where its parent has taken it.
+func (t *txState) nested() *txState {
+	return &txState{audit: t.audit}
 }
 
 // merge adds a committed nested transaction's record to its parent's.
 func (t *txState) merge(nested txState) {
 	t.changed = t.changed || nested.changed
 	t.directoryChanged = t.directoryChanged || nested.directoryChanged
-	if nested.auditHead != nil {
-		t.auditHead = nested.auditHead
-	}
+	t.audit = nested.audit
 }
 
 // TokenEpoch is the current epoch. It only ever grows.

@@ -249,8 +249,18 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	// parent only if it commits: rolled back, its epoch increment is undone
 	// too, and the parent must still make its own.
 	state := &txState{}
+	if s.tx != nil {
+		state = s.tx.nested()
+	}
 	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, epoch: s.epoch, tx: state, prepared: s.prepared, sqlTx: sqlTxOf(tx), detached: s.detached})
+		txStore := &Store{db: tx, epoch: s.epoch, tx: state, prepared: s.prepared, sqlTx: sqlTxOf(tx), detached: s.detached}
+		if err := fn(txStore); err != nil {
+			return err
+		}
+		if s.tx == nil && state.audit != nil {
+			return txStore.writeChainHead(ctx, state.audit)
+		}
+		return nil
 	})
 	if s.tx != nil {
 		if err == nil {

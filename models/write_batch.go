@@ -68,9 +68,10 @@ type batchState struct {
 	// epochMoved says one of them moved the token epoch counter row, which
 	// the batch's commit moves once for all (see tokensChanged).
 	epochMoved bool
-	// auditHead is the audit chain head the last of them to append an
-	// event left (see AppendAudit), nil when none did.
-	auditHead *AuditChainHead
+	// audit is where they have taken the audit chain (see AppendAudit),
+	// nil when none appended an event; the batch writes the head row once,
+	// before it commits.
+	audit *chainMove
 }
 
 // writeJob is one caller's transaction.
@@ -189,6 +190,13 @@ func (s *Store) commitBatch(batch []*writeJob) {
 	if succeeded == 0 {
 		return
 	}
+	if state.audit != nil {
+		headTx := &Store{db: tx, epoch: s.epoch, tx: &txState{}, prepared: s.writePrepared, sqlTx: sqlTx, detached: true}
+		if err := headTx.writeChainHead(context.Background(), state.audit); err != nil {
+			failAll(batch, err)
+			return
+		}
+	}
 	if err := tx.Commit().Error; err != nil {
 		failAll(batch, err)
 		return
@@ -219,6 +227,7 @@ func (s *Store) runJob(tx *gorm.DB, sqlTx *sql.Tx, job *writeJob, savepoint bool
 		return false, nil // its caller gave up before it began
 	}
 	ctx := context.WithoutCancel(job.ctx)
+	job.state.audit = batch.audit
 	jobTx := &Store{db: tx.WithContext(ctx), epoch: s.epoch, tx: &job.state, prepared: s.writePrepared, sqlTx: sqlTx,
 		detached: true, batch: batch}
 	if savepoint {
@@ -238,8 +247,8 @@ func (s *Store) runJob(tx *gorm.DB, sqlTx *sql.Tx, job *writeJob, savepoint bool
 	if ok && job.state.changed {
 		batch.epochMoved = true
 	}
-	if ok && job.state.auditHead != nil {
-		batch.auditHead = job.state.auditHead
+	if ok {
+		batch.audit = job.state.audit
 	}
 	if !savepoint {
 		return ok, nil

@@ -310,9 +310,10 @@ func TestABatchMovesTheTokenEpochRowOnce(t *testing.T) {
 }
 
 // Transactions of one batch append to the audit chain after one another,
-// each from the head the one before it left (which they may take from the
-// batch instead of its row); one that appended and then failed leaves no
-// trace, and the chain verifies.
+// each from the head the one before it left (carried by the batch: the head
+// row is written once, before the commit); one that appended and then
+// failed leaves no trace, nor does a nested transaction that failed, and
+// the chain verifies.
 func TestABatchKeepsTheAuditChainWhole(t *testing.T) {
 	s, _ := openMigrated(t)
 	ctx := context.Background()
@@ -341,7 +342,22 @@ func TestABatchKeepsTheAuditChainWhole(t *testing.T) {
 		{name: "appends in a nested transaction", fn: func(ctx context.Context, tx *Store) error {
 			return tx.InTx(ctx, func(nested *Store) error { return appendEvent("fifth")(ctx, nested) })
 		}},
-		{name: "last", fn: appendEvent("sixth")},
+		{name: "appends around a nested transaction that fails", fn: func(ctx context.Context, tx *Store) error {
+			if err := appendEvent("sixth")(ctx, tx); err != nil {
+				return err
+			}
+			err := tx.InTx(ctx, func(nested *Store) error {
+				if err := appendEvent("rolled back with its nested transaction")(ctx, nested); err != nil {
+					return err
+				}
+				return gaveUp
+			})
+			if !errors.Is(err, gaveUp) {
+				return fmt.Errorf("nested InTx = %v, want %v", err, gaveUp)
+			}
+			return appendEvent("seventh")(ctx, tx)
+		}},
+		{name: "last", fn: appendEvent("eighth")},
 	}
 	runQueued(t, s, first, others)
 	checkOutcomes(t, append([]*batchJob{first}, others...), map[string]error{"appends, then fails": gaveUp})
@@ -352,10 +368,12 @@ func TestABatchKeepsTheAuditChainWhole(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"first", "second", "third", "fourth", "fifth", "sixth"}; fmt.Sprint(actions) != fmt.Sprint(want) {
+	want := []string{"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"}
+	if fmt.Sprint(actions) != fmt.Sprint(want) {
 		t.Errorf("audit events %v, want %v", actions, want)
 	}
-	if n, err := s.VerifyAudit(ctx); err != nil || n != 6 {
-		t.Errorf("VerifyAudit = %d, %v; want the 6 events, unbroken", n, err)
+	// VerifyAudit also checks the head row, which the batch wrote once.
+	if n, err := s.VerifyAudit(ctx); err != nil || n != int64(len(want)) {
+		t.Errorf("VerifyAudit = %d, %v; want the %d events, unbroken", n, err, len(want))
 	}
 }
