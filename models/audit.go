@@ -20,13 +20,15 @@ import (
 // the hash of the one before it, so editing, deleting or reordering any row
 // breaks the chain (see VerifyAudit).
 type AuditEvent struct {
-	ID            int64     `gorm:"primaryKey;autoIncrement:false"`
-	OccurredAt    time.Time `gorm:"not null;index"`
-	Action        string    `gorm:"size:64;not null;index"`
-	ActorType     string    `gorm:"size:16;not null"`
-	ActorID       string    `gorm:"size:64;not null;default:'';index"`
-	SubjectUserID string    `gorm:"size:36;not null;default:'';index"`
-	ClientID      string    `gorm:"size:64;not null;default:'';index"`
+	ID         int64     `gorm:"primaryKey;autoIncrement:false"`
+	OccurredAt time.Time `gorm:"not null;index"`
+	// Action, ActorID, SubjectUserID and ClientID are found through
+	// audit_event_keys (audit_index.go), not indexes of their own.
+	Action        string `gorm:"size:64;not null"`
+	ActorType     string `gorm:"size:16;not null"`
+	ActorID       string `gorm:"size:64;not null;default:''"`
+	SubjectUserID string `gorm:"size:36;not null;default:''"`
+	ClientID      string `gorm:"size:64;not null;default:''"`
 	// WorkspaceIDs is space-separated and sorted; AuditEventWorkspace rows
 	// index the same set for filtering.
 	WorkspaceIDs string `gorm:"size:4096;not null;default:''"`

@@ -76,8 +76,12 @@ func (s *Store) AuditPage(ctx context.Context, f AuditFilter) ([]AuditEvent, int
 
 // auditPageIDs is the ids of up to n events matching f below its cursor,
 // newest first. Reading ids before rows lets the database answer from its
-// indexes alone for every filter but the time range (each index entry ends
-// with the row id), and fetch just the page's rows afterwards.
+// indexes alone for the workspace and time filters, and fetch just the
+// page's rows afterwards.
+//
+// A filter by person, app or action without a workspace reads through
+// audit_event_keys (audit_index.go): the newest events, not indexed yet,
+// from their rows, and the rest through their keys.
 //
 // A time range is the one filter whose index does not give id order:
 // through it, the database sorts every id in the range — fine for a day,
@@ -86,6 +90,9 @@ func (s *Store) AuditPage(ctx context.Context, f AuditFilter) ([]AuditEvent, int
 // fills the page at once when the range reaches recent events (the usual
 // "since last week"); only the rest goes through the time index.
 func (s *Store) auditPageIDs(ctx context.Context, f AuditFilter, n int) ([]int64, error) {
+	if key := auditFilterKey(f); key != "" && f.WorkspaceID == "" {
+		return s.auditKeyPageIDs(ctx, f, key, n)
+	}
 	col := auditOrderColumn(f)
 	read := func(before, after int64, scanByID bool, n int) ([]int64, error) {
 		var ids []int64
@@ -116,33 +123,87 @@ func (s *Store) auditPageIDs(ctx context.Context, f AuditFilter, n int) ([]int64
 	return append(ids, older...), err
 }
 
+// auditKeyPageIDs is auditPageIDs for a filter read through key: the events
+// after the index mark from their rows, newest first, then those up to it
+// through their keys. Every event of the first part is newer than every
+// event of the second, so the two concatenate in order.
+func (s *Store) auditKeyPageIDs(ctx context.Context, f AuditFilter, key string, n int) ([]int64, error) {
+	through, err := s.auditIndexedThrough(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	if f.Before <= 0 || f.Before > through+1 {
+		err := s.auditQuery(ctx, f, f.Before, through, true).Order("audit_events.id DESC").Limit(n).
+			Pluck("audit_events.id", &ids).Error
+		if err != nil || len(ids) == n {
+			return ids, err
+		}
+	}
+	before := through + 1
+	if f.Before > 0 {
+		before = min(before, f.Before)
+	}
+	var older []int64
+	err = s.auditKeyQuery(ctx, f, key, before, 0).Order("audit_event_keys.event_id DESC").Limit(n-len(ids)).
+		Pluck("audit_event_keys.event_id", &older).Error
+	return append(ids, older...), err
+}
+
 // EachAuditEventFiltered streams every event matching f (its Before and
 // Limit aside) in chain order, oldest first, calling fn for each. It reads
 // in keyset batches, so memory stays flat however long the trail is, and no
 // read transaction is held open across the whole export. Each batch starts
 // where the last ended, in id order (a time range is checked row by row
-// rather than sorted through its index, which each batch would redo).
+// rather than sorted through its index, which each batch would redo). A
+// filter read through audit_event_keys streams the indexed events through
+// their keys, then the newer ones from their rows.
 func (s *Store) EachAuditEventFiltered(ctx context.Context, f AuditFilter, fn func(AuditEvent) error) error {
-	var after int64
+	key := auditFilterKey(f)
+	if key == "" || f.WorkspaceID != "" {
+		col := auditOrderColumn(f)
+		_, err := s.streamAuditEvents(ctx, 0, fn, func(after int64) *gorm.DB {
+			return s.auditQuery(ctx, f, 0, after, true).Order(col + " ASC")
+		})
+		return err
+	}
+	through, err := s.auditIndexedThrough(ctx)
+	if err != nil {
+		return fmt.Errorf("read audit events: %w", err)
+	}
+	if _, err := s.streamAuditEvents(ctx, 0, fn, func(after int64) *gorm.DB {
+		return s.auditKeyQuery(ctx, f, key, through+1, after).Order("audit_event_keys.event_id ASC")
+	}); err != nil {
+		return err
+	}
+	_, err = s.streamAuditEvents(ctx, through, fn, func(after int64) *gorm.DB {
+		return s.auditQuery(ctx, f, 0, after, true).Order("audit_events.id ASC")
+	})
+	return err
+}
+
+// streamAuditEvents calls fn with every event query reads, oldest first,
+// auditStreamBatch at a time: query(after) is the events after the last one
+// read (after at first), in id order. It returns the id of the last.
+func (s *Store) streamAuditEvents(ctx context.Context, after int64, fn func(AuditEvent) error,
+	query func(after int64) *gorm.DB) (int64, error) {
 	events := make([]AuditEvent, 0, auditStreamBatch)
 	for {
 		events = events[:0]
-		err := s.auditQuery(ctx, f, 0, after, true).Select("audit_events.*").
-			Order(auditOrderColumn(f) + " ASC").Limit(auditStreamBatch).Find(&events).Error
-		if err != nil {
-			return fmt.Errorf("read audit events: %w", translate(err))
+		if err := query(after).Select("audit_events.*").Limit(auditStreamBatch).Find(&events).Error; err != nil {
+			return after, fmt.Errorf("read audit events: %w", translate(err))
 		}
 		for _, ev := range events {
 			if err := fn(ev); err != nil {
-				return err
+				return after, err
 			}
 		}
 		if len(events) < auditStreamBatch {
-			return nil
+			return after, nil
 		}
 		after = events[len(events)-1].ID
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("read audit events: %w", err)
+			return after, fmt.Errorf("read audit events: %w", err)
 		}
 	}
 }
@@ -165,17 +226,40 @@ func (s *Store) auditQuery(ctx context.Context, f AuditFilter, before, after int
 			Where("audit_event_workspaces.workspace_id = ?", f.WorkspaceID)
 		id = "audit_event_workspaces.event_id"
 	}
+	return s.auditRowFilters(auditIDRange(q, id, before, after), f, scanByID)
+}
+
+// auditKeyQuery selects the events filed under key that match f, with
+// before < id (when before > 0) and id > after (when after > 0), walking
+// the key's entries in event-id order; the rest of f is checked on each
+// event, with the time range kept off its index.
+func (s *Store) auditKeyQuery(ctx context.Context, f AuditFilter, key string, before, after int64) *gorm.DB {
+	q := s.conn(ctx).Table("audit_event_keys").
+		Joins("JOIN audit_events ON audit_events.id = audit_event_keys.event_id").
+		Where("audit_event_keys.key = ?", key)
+	return s.auditRowFilters(auditIDRange(q, "audit_event_keys.event_id", before, after), f, true)
+}
+
+// auditIDRange bounds q to before < id (when before > 0) and id > after
+// (when after > 0).
+func auditIDRange(q *gorm.DB, id string, before, after int64) *gorm.DB {
 	if before > 0 {
 		q = q.Where(id+" < ?", before)
 	}
 	if after > 0 {
 		q = q.Where(id+" > ?", after)
 	}
+	return q
+}
+
+// auditRowFilters adds f's conditions on an event's own columns: person,
+// app, action and time. scanByID keeps SQLite off the time index.
+func (s *Store) auditRowFilters(q *gorm.DB, f AuditFilter, scanByID bool) *gorm.DB {
 	if f.UserID != "" {
-		// The actor's id alone, not its type: user ids are UUIDs no app,
-		// key or operator shares, and both halves of the OR are then
-		// answered by an index (subject_user_id, actor_id).
-		q = q.Where("(audit_events.subject_user_id = ? OR audit_events.actor_id = ?)", f.UserID, f.UserID)
+		// Events about the person, or done by them: the same events
+		// audit_event_keys files under "user:" (audit_index.go).
+		q = q.Where("(audit_events.subject_user_id = ? OR (audit_events.actor_type = ? AND audit_events.actor_id = ?))",
+			f.UserID, ActorUser, f.UserID)
 	}
 	if f.ClientID != "" {
 		q = q.Where("audit_events.client_id = ?", f.ClientID)

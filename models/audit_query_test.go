@@ -45,9 +45,13 @@ var auditWorldSpecs = []auditSpec{
 	{"grant.created", models.ActorUser, "alice", "alice", "pixel", []string{"ws-a", "ws-b", "ws-c"}}, // 16
 }
 
+// newAuditWorld appends the world's events to a new store whose audit
+// indexer is stopped: they are all after the index mark until the test
+// indexes them (IndexAuditForTest).
 func newAuditWorld(t *testing.T) *auditWorld {
 	t.Helper()
 	w := &auditWorld{s: storetest.Open(t), base: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	w.s.StopAuditIndexerForTest()
 	for i, sp := range auditWorldSpecs {
 		// One event a day, from 1 May.
 		w.append(t, sp, w.base.AddDate(0, 0, i))
@@ -136,6 +140,19 @@ var auditFilterTests = []struct {
 		ids(16, 15, 13, 12, 9, 7, 6, 3, 2)},
 	{"user as subject or actor", func(time.Time) models.AuditFilter { return models.AuditFilter{UserID: "bob"} },
 		ids(15, 12, 10, 7, 6, 2)},
+	{"another user as subject or actor", func(time.Time) models.AuditFilter { return models.AuditFilter{UserID: "alice"} },
+		ids(16, 11, 10, 8, 6, 5, 1)},
+	{"an id that only another kind of actor has", func(time.Time) models.AuditFilter {
+		return models.AuditFilter{UserID: "root"}
+	}, nil},
+	{"user and action", func(time.Time) models.AuditFilter {
+		return models.AuditFilter{UserID: "bob", Action: "grant.created"}
+	}, ids(12, 2)},
+	{"user from a cursor", func(time.Time) models.AuditFilter { return models.AuditFilter{UserID: "bob", Before: 10} },
+		ids(7, 6, 2)},
+	{"client and time", func(b time.Time) models.AuditFilter {
+		return models.AuditFilter{ClientID: "pixel", From: b.AddDate(0, 0, 4), To: b.AddDate(0, 0, 15)}
+	}, ids(15, 14, 8, 6, 5)},
 	{"client", func(time.Time) models.AuditFilter { return models.AuditFilter{ClientID: "render"} },
 		ids(13, 12, 11, 9, 4, 3)},
 	{"action", func(time.Time) models.AuditFilter { return models.AuditFilter{Action: "tokens.revoked"} },
@@ -159,8 +176,32 @@ var auditFilterTests = []struct {
 		nil},
 }
 
+// auditIndexStates are how far the index reaches in turn in
+// TestAuditPageFilters: nowhere (every event read from its row), half the
+// world (a page or a stream crosses the mark), everywhere.
+var auditIndexStates = []struct {
+	name    string
+	through int64
+}{{"nothing indexed", 0}, {"half indexed", 8}, {"all indexed", 16}}
+
 func TestAuditPageFilters(t *testing.T) {
 	w := newAuditWorld(t)
+	for _, state := range auditIndexStates {
+		indexAuditThrough(t, w.s, state.through)
+		t.Run(state.name, func(t *testing.T) { testAuditPageFilters(t, w) })
+	}
+}
+
+// indexAuditThrough moves the index mark of s forward to through.
+func indexAuditThrough(t *testing.T, s *models.Store, through int64) {
+	t.Helper()
+	now := s.AuditIndexedThroughForTest()
+	if n, err := s.IndexAuditForTest(through - now); err != nil || n != through-now {
+		t.Fatalf("IndexAudit(%d) = %d, %v", through-now, n, err)
+	}
+}
+
+func testAuditPageFilters(t *testing.T, w *auditWorld) {
 	for _, tt := range auditFilterTests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, limit := range []int{1, 3, 50} {
@@ -212,11 +253,16 @@ func TestAuditPageTenantIsolation(t *testing.T) {
 
 // TestAuditPageStableWhileAppending: pages read by cursor neither repeat
 // nor skip events while new ones arrive between page loads.
+// With a filter read through the index, the indexer also moves its mark
+// between page loads.
 func TestAuditPageStableWhileAppending(t *testing.T) {
 	w := newAuditWorld(t)
-	for _, scope := range []string{"", "ws-a"} {
-		t.Run("workspace="+scope, func(t *testing.T) {
-			f := models.AuditFilter{WorkspaceID: scope, Limit: 2}
+	for name, filter := range map[string]models.AuditFilter{
+		"everything": {}, "workspace": {WorkspaceID: "ws-a"}, "client": {ClientID: "pixel"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := filter
+			f.Limit = 2
 			want := allPages(t, w.s, f)
 			var got []int64
 			for i := 0; ; i++ {
@@ -230,6 +276,9 @@ func TestAuditPageStableWhileAppending(t *testing.T) {
 				// Somebody does something in the workspace meanwhile.
 				w.append(t, auditSpec{"grant.created", models.ActorUser, "erin", "erin", "pixel", []string{"ws-a"}},
 					w.base.AddDate(0, 1, i))
+				if _, err := w.s.IndexAuditForTest(3); err != nil {
+					t.Fatal(err)
+				}
 				if next == 0 {
 					break
 				}
@@ -325,6 +374,9 @@ func TestSeedAuditEventsKeepsTheChain(t *testing.T) {
 	// inside one transaction are what matter.
 	if err := s.SeedAuditEvents(ctx, 4321, []string{"ws-1", "ws-2", "ws-3"}, models.AuditSeed{Seed: 1}); err != nil {
 		t.Fatal(err)
+	}
+	if got := s.AuditIndexedThroughForTest(); got != 3+4321 {
+		t.Errorf("index mark after the seed = %d, want %d: seeded events are filed at once", got, 3+4321)
 	}
 	appendEvents(t, s, 2)
 	if n, err := s.VerifyAudit(ctx); err != nil || n != 3+4321+2 {

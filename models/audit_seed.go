@@ -52,6 +52,10 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, workspaces []string,
 		}
 		done += size
 	}
+	// Filed by person, app and action too, as the indexer would soon.
+	if err := s.IndexAllAudit(ctx); err != nil {
+		return fmt.Errorf("seed audit events: %w", err)
+	}
 	return nil
 }
 

@@ -22,6 +22,7 @@ func openMigrated(t *testing.T) (*Store, string) {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	s.stopCheckpoints()
+	s.stopAuditIndexer()
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -17,3 +17,31 @@ func (s *Store) SchemaSQLForTest(name string) (string, error) {
 	}
 	return out[0], err
 }
+
+// StopAuditIndexerForTest stops the background audit indexer, so that a
+// test decides how far the index reaches (IndexAuditForTest).
+func (s *Store) StopAuditIndexerForTest() { s.stopAuditIndexer() }
+
+// IndexAuditForTest indexes up to most more events.
+func (s *Store) IndexAuditForTest(most int64) (int64, error) {
+	return s.indexAudit(context.Background(), most)
+}
+
+// AuditIndexedThroughForTest is the index mark: the last event whose keys
+// are written.
+func (s *Store) AuditIndexedThroughForTest() int64 {
+	through, err := s.auditIndexedThrough(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	return through
+}
+
+// CountForTest runs a SELECT count(*) … and returns the count.
+func (s *Store) CountForTest(query string) int64 {
+	var n int64
+	if err := s.conn(context.Background()).Raw(query).Scan(&n).Error; err != nil {
+		panic(err)
+	}
+	return n
+}

@@ -105,6 +105,9 @@ func migrations() []migration {
 			}
 			return nil
 		}},
+		{8, "audit events filed by person, app and action behind the log (audit_event_keys)", func(ctx context.Context, tx *Store) error {
+			return tx.createAuditIndex(ctx)
+		}},
 	}
 }
 

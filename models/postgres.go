@@ -91,6 +91,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	}
 	s.startEpochPoller(EpochPollEvery)
 	s.startJanitor(janitorEvery)
+	s.startAuditIndexer(auditIndexEvery)
 	s.startEpochListener()
 	return s, nil
 }

@@ -36,9 +36,10 @@ type Store struct {
 	// the Store that Open returned; nil on PostgreSQL and inside a
 	// transaction. See Open.
 	writer *gorm.DB
-	// checkpoints and janitor are set on the Store that Open returned (not
-	// on those of InTx): see checkpoint.go and janitor.go.
-	checkpoints, janitor *backgroundLoop
+	// checkpoints, janitor and auditIndexer are set on the Store that Open
+	// returned (not on those of InTx): see checkpoint.go, janitor.go and
+	// audit_index.go.
+	checkpoints, janitor, auditIndexer *backgroundLoop
 	// epoch is shared with the Stores of transactions; tx is set on those
 	// only: see epoch.go.
 	epoch *epoch
@@ -117,6 +118,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	s.startCheckpoints(checkpointEvery)
 	s.startEpochPoller(EpochPollEvery)
 	s.startJanitor(janitorEvery)
+	s.startAuditIndexer(auditIndexEvery)
 	return s, nil
 }
 
@@ -188,12 +190,13 @@ func openSQLitePool(dsn string, size int, pragmas []string) (*gorm.DB, error) {
 	return db, nil
 }
 
-// Close stops the background work (checkpoints, the epoch poller and
-// listener) and releases the database connections; on SQLite, closing the
+// Close stops the background work (checkpoints, the janitor, the audit
+// indexer, the epoch poller and listener) and releases the database connections; on SQLite, closing the
 // last one checkpoints the WAL a final time.
 func (s *Store) Close() error {
 	s.stopCheckpoints()
 	s.stopJanitor()
+	s.stopAuditIndexer()
 	s.stopEpochPoller()
 	s.stopEpochListener()
 	return s.closeConnections()

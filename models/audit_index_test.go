@@ -1,0 +1,155 @@
+package models_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/consentry/consentry/models"
+	"github.com/consentry/consentry/models/storetest"
+)
+
+// wantAuditKeys is how many keys the indexer files the world's events under:
+// the subject, an acting person other than the subject, the app, the action.
+func wantAuditKeys(specs []auditSpec) int64 {
+	var n int64
+	for _, sp := range specs {
+		if sp.subject != "" {
+			n++
+		}
+		if sp.actorType == models.ActorUser && sp.actorID != "" && sp.actorID != sp.subject {
+			n++
+		}
+		if sp.client != "" {
+			n++
+		}
+		n++
+	}
+	return n
+}
+
+// The indexer indexes each event once, at most as many per transaction as
+// asked, and moves its mark to the last it indexed.
+func TestIndexAuditIndexesEachEventOnceInBatches(t *testing.T) {
+	w := newAuditWorld(t)
+	ctx := context.Background()
+	if n, err := w.s.IndexAuditForTest(5); err != nil || n != 5 {
+		t.Fatalf("IndexAudit(5) = %d, %v; want 5", n, err)
+	}
+	if got := w.s.AuditIndexedThroughForTest(); got != 5 {
+		t.Errorf("mark after 5 = %d", got)
+	}
+	if got, want := w.s.CountForTest("SELECT count(*) FROM audit_event_keys"), wantAuditKeys(auditWorldSpecs[:5]); got != want {
+		t.Errorf("%d keys for the first 5 events, want %d", got, want)
+	}
+	if n, err := w.s.IndexAudit(ctx); err != nil || n != 11 {
+		t.Fatalf("IndexAudit = %d, %v; want the other 11", n, err)
+	}
+	if n, err := w.s.IndexAudit(ctx); err != nil || n != 0 {
+		t.Fatalf("IndexAudit with nothing new = %d, %v; want 0", n, err)
+	}
+	if got := w.s.AuditIndexedThroughForTest(); got != 16 {
+		t.Errorf("mark = %d, want 16", got)
+	}
+	if got, want := w.s.CountForTest("SELECT count(*) FROM audit_event_keys"), wantAuditKeys(auditWorldSpecs); got != want {
+		t.Errorf("%d keys, want %d", got, want)
+	}
+	// Alice approved an app (event 1): filed under her once, the app and
+	// the action.
+	var keys []string
+	for _, k := range []string{"user:alice", "client:pixel", "action:grant.created", "user:bob"} {
+		if w.s.CountForTest(fmt.Sprintf("SELECT count(*) FROM audit_event_keys WHERE key = '%s' AND event_id = 1", k)) == 1 {
+			keys = append(keys, k)
+		}
+	}
+	if want := []string{"user:alice", "client:pixel", "action:grant.created"}; !slices.Equal(keys, want) {
+		t.Errorf("event 1 filed under %v, want %v", keys, want)
+	}
+}
+
+// Up to the mark, a filter reads events through their keys, not their
+// rows: an indexed event whose keys are gone is not found. After it, the
+// rows are read.
+func TestAFilterReadsIndexedEventsThroughTheirKeys(t *testing.T) {
+	w := newAuditWorld(t)
+	indexAuditThrough(t, w.s, 10)
+	if err := w.s.ExecForTest("DELETE FROM audit_event_keys WHERE event_id IN (6, 10)"); err != nil {
+		t.Fatal(err)
+	}
+	f := models.AuditFilter{UserID: "bob"}
+	if got, want := allPages(t, w.s, f), ids(15, 12, 7, 2); !slices.Equal(got, want) {
+		t.Errorf("pages: %v, want %v (6 and 10 unfiled, 12 and 15 after the mark)", got, want)
+	}
+	if got, want := streamed(t, w.s, f), ids(2, 7, 12, 15); !slices.Equal(got, want) {
+		t.Errorf("stream: %v, want %v", got, want)
+	}
+}
+
+// The background indexer catches up with the events appended.
+func TestTheAuditIndexerCatchesUp(t *testing.T) {
+	s := storetest.Open(t)
+	appendEvents(t, s, 30)
+	deadline := time.Now().Add(10 * time.Second)
+	for s.AuditIndexedThroughForTest() != 30 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the mark is at %d after 10 s, want 30", s.AuditIndexedThroughForTest())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := s.CountForTest("SELECT count(*) FROM audit_event_keys WHERE key = 'client:c1'"); got != 30 {
+		t.Errorf("%d events filed under the app, want 30", got)
+	}
+}
+
+// Step 8 files the events already in the log under their keys, moves the
+// mark past them and drops the indexes by person, app and action; run
+// again, it changes nothing.
+func TestStep8IndexesTheLogItFinds(t *testing.T) {
+	w := newAuditWorld(t)
+	ctx := context.Background()
+	// The schema as the builds before step 8 left it.
+	mustExec(t, w.s,
+		"DROP TABLE audit_event_keys",
+		"DROP TABLE audit_index_marks",
+		"CREATE INDEX idx_audit_events_client_id ON audit_events (client_id)",
+		"CREATE INDEX idx_audit_events_subject_user_id ON audit_events (subject_user_id)",
+		"CREATE INDEX idx_audit_events_actor_id ON audit_events (actor_id)",
+		"CREATE INDEX idx_audit_events_action ON audit_events (action)",
+		"DELETE FROM schema_migrations WHERE version >= 8",
+	)
+	for round := range 2 {
+		if round == 1 {
+			mustExec(t, w.s, "DELETE FROM schema_migrations WHERE version >= 8")
+		}
+		applied, err := w.s.ApplyMigrations(ctx)
+		if err != nil || len(applied) != 1 || applied[0].Version != 8 {
+			t.Fatalf("round %d: ApplyMigrations = %+v, %v; want step 8", round, applied, err)
+		}
+		if got := w.s.AuditIndexedThroughForTest(); got != 16 {
+			t.Errorf("round %d: mark = %d, want 16", round, got)
+		}
+		if got, want := w.s.CountForTest("SELECT count(*) FROM audit_event_keys"), wantAuditKeys(auditWorldSpecs); got != want {
+			t.Errorf("round %d: %d keys, want %d", round, got, want)
+		}
+		if got := w.s.CountForTest("SELECT count(*) FROM audit_event_keys WHERE key = 'user:bob'"); got != 6 {
+			t.Errorf("round %d: %d events filed under bob, want 6", round, got)
+		}
+		if !storetest.OnPostgres() {
+			schema, _ := w.s.SchemaSQLForTest("audit_event_keys")
+			if !strings.HasSuffix(schema, "WITHOUT ROWID") {
+				t.Errorf("round %d: audit_event_keys is %q, want it WITHOUT ROWID", round, schema)
+			}
+			for _, index := range []string{"idx_audit_events_client_id", "idx_audit_events_subject_user_id",
+				"idx_audit_events_actor_id", "idx_audit_events_action"} {
+				if schema, _ := w.s.SchemaSQLForTest(index); schema != "" {
+					t.Errorf("round %d: %s is still there", round, index)
+				}
+			}
+			wantIndexes(t, w.s, "after step 8", "idx_audit_events_occurred_at")
+		}
+	}
+	testAuditPageFilters(t, w)
+}
