@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,7 +38,8 @@ import (
 const auditIndexEvery = 100 * time.Millisecond
 
 // auditIndexBatch bounds the events one indexer transaction indexes, so that
-// catching up on a long log holds the write lock in short turns.
+// catching up on a long log holds the write lock in short turns: at one
+// batch a run, the indexer keeps up with 50,000 events a second.
 const auditIndexBatch = 5000
 
 // auditIndexMarkID is the id of the single row of audit_index_marks.
@@ -102,10 +105,11 @@ var (
 )
 
 // auditIndexedThrough is the id of the last event whose keys are written.
-func (s *Store) auditIndexedThrough(ctx context.Context) (int64, error) {
+// An indexer reads it to move it (forUpdate, in its transaction): on
+// PostgreSQL, indexers on several instances then take turns on the row.
+func (s *Store) auditIndexedThrough(ctx context.Context, forUpdate bool) (int64, error) {
 	query := auditIndexMarkSQL
-	if s.tx != nil && s.postgres() {
-		// Indexers on several instances take turns on the row.
+	if forUpdate && s.postgres() {
 		query = auditIndexMarkForUpdateSQL
 	}
 	var through int64
@@ -124,33 +128,48 @@ func (s *Store) IndexAudit(ctx context.Context) (int64, error) {
 // indexAudit is IndexAudit for up to most events.
 func (s *Store) indexAudit(ctx context.Context, most int64) (int64, error) {
 	var indexed int64
-	err := s.InTx(ctx, func(tx *Store) error {
-		through, err := tx.auditIndexedThrough(ctx)
-		if err != nil {
-			return err
-		}
-		var last int64
-		if err := tx.queryRowSQL(ctx, lastAuditEventIDSQL, nil, &last); err != nil {
-			return fmt.Errorf("read the last audit event id: %w", err)
-		}
-		if last <= through {
-			return nil
-		}
-		upTo := min(last, through+most)
-		if _, err := tx.execSQL(ctx, insertAuditKeysSQL, through, upTo); err != nil {
-			return fmt.Errorf("index audit events %d-%d: %w", through+1, upTo, err)
-		}
-		n, err := tx.execSQL(ctx, moveAuditIndexMarkSQL, upTo, auditIndexMarkID, through)
-		if err != nil {
-			return fmt.Errorf("move audit index mark: %w", err)
-		}
-		if n != 1 {
-			return errors.New("move audit index mark: it moved concurrently")
-		}
-		indexed = upTo - through
-		return nil
+	err := s.InTx(ctx, func(tx *Store) (err error) {
+		indexed, err = tx.indexAuditInTx(ctx, most)
+		return err
 	})
 	return indexed, err
+}
+
+// indexAuditInTx writes the keys of up to most events after the mark, and
+// moves the mark, in the caller's transaction.
+func (s *Store) indexAuditInTx(ctx context.Context, most int64) (int64, error) {
+	through, err := s.auditIndexedThrough(ctx, true)
+	if err != nil {
+		return 0, err
+	}
+	last, err := s.lastAuditEventID(ctx)
+	if err != nil || last <= through {
+		return 0, err
+	}
+	upTo := last
+	if last-through > most {
+		upTo = through + most
+	}
+	if _, err := s.execSQL(ctx, insertAuditKeysSQL, through, upTo); err != nil {
+		return 0, fmt.Errorf("index audit events %d-%d: %w", through+1, upTo, err)
+	}
+	n, err := s.execSQL(ctx, moveAuditIndexMarkSQL, upTo, auditIndexMarkID, through)
+	if err != nil {
+		return 0, fmt.Errorf("move audit index mark: %w", err)
+	}
+	if n != 1 {
+		return 0, errors.New("move audit index mark: it moved concurrently")
+	}
+	return upTo - through, nil
+}
+
+// lastAuditEventID is the id of the newest event (0 for none).
+func (s *Store) lastAuditEventID(ctx context.Context) (int64, error) {
+	var last int64
+	if err := s.queryRowSQL(ctx, lastAuditEventIDSQL, nil, &last); err != nil {
+		return 0, fmt.Errorf("read the last audit event id: %w", err)
+	}
+	return last, nil
 }
 
 // IndexAllAudit indexes every event appended so far, a batch per
@@ -167,22 +186,56 @@ func (s *Store) IndexAllAudit(ctx context.Context) error {
 	}
 }
 
+// AuditIndexStatus is how the background indexer is doing, for /metrics.
+type AuditIndexStatus struct {
+	// Behind is how many events were left for later runs at the end of
+	// the last run: reads find them from their rows meanwhile.
+	Behind int64
+	// Failures counts the runs whose transaction failed.
+	Failures uint64
+}
+
+// auditIndexCounters is where the indexer records an AuditIndexStatus.
+type auditIndexCounters struct {
+	behind   atomic.Int64
+	failures atomic.Uint64
+}
+
+// AuditIndexStatus reports the background indexer's last run.
+func (s *Store) AuditIndexStatus() AuditIndexStatus {
+	if s.auditIndexCounts == nil {
+		return AuditIndexStatus{}
+	}
+	return AuditIndexStatus{Behind: s.auditIndexCounts.behind.Load(), Failures: s.auditIndexCounts.failures.Load()}
+}
+
 // startAuditIndexer indexes new events every interval until
-// stopAuditIndexer. It only opens a write transaction when there is
-// something to index; a failed run (before the schema has its tables, say)
-// changes nothing, and the next tries again.
+// stopAuditIndexer, one transaction of up to auditIndexBatch events a run
+// (a long log is caught up with in short turns of the write lock, and
+// stopping never waits for more than one). It opens a write transaction
+// only when there is something to index. A run that cannot read the mark
+// (before the schema has its tables, say) does nothing; one whose
+// transaction fails changes nothing and is counted, and the next tries
+// again.
 func (s *Store) startAuditIndexer(interval time.Duration) {
+	counts := &auditIndexCounters{}
+	s.auditIndexCounts = counts
 	s.auditIndexer = every(interval, func() {
 		ctx := context.Background()
-		var last int64
-		through, err := s.auditIndexedThrough(ctx)
-		if err == nil {
-			err = s.queryRowSQL(ctx, lastAuditEventIDSQL, nil, &last)
-		}
-		if err != nil || last <= through {
+		through, err := s.auditIndexedThrough(ctx, false)
+		if err != nil {
 			return
 		}
-		_ = s.IndexAllAudit(ctx)
+		last, err := s.lastAuditEventID(ctx)
+		if err != nil || last <= through {
+			counts.behind.Store(0)
+			return
+		}
+		n, err := s.IndexAudit(ctx)
+		if err != nil {
+			counts.failures.Add(1)
+		}
+		counts.behind.Store(last - through - n)
 	})
 }
 
@@ -205,7 +258,9 @@ func (s *Store) createAuditIndex(ctx context.Context) error {
 		ON CONFLICT (id) DO NOTHING`, auditIndexMarkID).Error; err != nil {
 		return err
 	}
-	if err := s.IndexAllAudit(ctx); err != nil {
+	// In one statement, not the indexer's batches: each would be a nested
+	// transaction, a savepoint (on PostgreSQL, a subtransaction) of its own.
+	if _, err := s.indexAuditInTx(ctx, math.MaxInt64); err != nil {
 		return err
 	}
 	for _, index := range []string{"idx_audit_events_actor_id", "idx_audit_events_subject_user_id",

@@ -128,7 +128,7 @@ func (s *Store) auditPageIDs(ctx context.Context, f AuditFilter, n int) ([]int64
 // through their keys. Every event of the first part is newer than every
 // event of the second, so the two concatenate in order.
 func (s *Store) auditKeyPageIDs(ctx context.Context, f AuditFilter, key string, n int) ([]int64, error) {
-	through, err := s.auditIndexedThrough(ctx)
+	through, err := s.auditIndexedThrough(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (s *Store) EachAuditEventFiltered(ctx context.Context, f AuditFilter, fn fu
 		})
 		return err
 	}
-	through, err := s.auditIndexedThrough(ctx)
+	through, err := s.auditIndexedThrough(ctx, false)
 	if err != nil {
 		return fmt.Errorf("read audit events: %w", err)
 	}

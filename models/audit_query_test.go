@@ -184,6 +184,13 @@ var auditIndexStates = []struct {
 	through int64
 }{{"nothing indexed", 0}, {"half indexed", 8}, {"all indexed", 16}}
 
+// streamWithoutCursor is what the export gives for the filters of
+// auditFilterTests that have a cursor, which it ignores.
+var streamWithoutCursor = map[string][]int64{
+	"workspace A from a cursor": ids(16, 13, 11, 10, 9, 8, 5, 3, 1),
+	"user from a cursor":        ids(15, 12, 10, 7, 6, 2),
+}
+
 func TestAuditPageFilters(t *testing.T) {
 	w := newAuditWorld(t)
 	for _, state := range auditIndexStates {
@@ -216,7 +223,7 @@ func testAuditPageFilters(t *testing.T, w *auditWorld) {
 			if f.Before > 0 {
 				// The export ignores the cursor: it is every matching event.
 				f.Before = 0
-				want = allPages(t, w.s, f)
+				want = streamWithoutCursor[tt.name]
 			}
 			if got := streamed(t, w.s, f); !slices.Equal(got, reversed(want)) {
 				t.Errorf("stream: ids %v, want %v (oldest first)", got, reversed(want))

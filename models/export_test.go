@@ -30,7 +30,7 @@ func (s *Store) IndexAuditForTest(most int64) (int64, error) {
 // AuditIndexedThroughForTest is the index mark: the last event whose keys
 // are written.
 func (s *Store) AuditIndexedThroughForTest() int64 {
-	through, err := s.auditIndexedThrough(context.Background())
+	through, err := s.auditIndexedThrough(context.Background(), false)
 	if err != nil {
 		panic(err)
 	}

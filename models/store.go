@@ -40,6 +40,7 @@ type Store struct {
 	// returned (not on those of InTx): see checkpoint.go, janitor.go and
 	// audit_index.go.
 	checkpoints, janitor, auditIndexer *backgroundLoop
+	auditIndexCounts                   *auditIndexCounters
 	// epoch is shared with the Stores of transactions; tx is set on those
 	// only: see epoch.go.
 	epoch *epoch

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -375,5 +376,42 @@ func TestABatchKeepsTheAuditChainWhole(t *testing.T) {
 	// VerifyAudit also checks the head row, which the batch wrote once.
 	if n, err := s.VerifyAudit(ctx); err != nil || n != int64(len(want)) {
 		t.Errorf("VerifyAudit = %d, %v; want the %d events, unbroken", n, err, len(want))
+	}
+}
+
+// A batch writes the audit chain head row once, before its commit. If the
+// row is no longer where the batch read it (another writer extended the
+// chain; here a statement of one of the transactions stands in for it),
+// committing would fork the chain: every transaction of the batch fails,
+// and none of their writes stays.
+func TestABatchWhoseChainHeadMovedCommitsNothing(t *testing.T) {
+	s, _ := openMigrated(t)
+	ctx := context.Background()
+	first := &batchJob{name: "first", fn: createUser("u1", "one@example.com")}
+	others := []*batchJob{
+		{name: "appends", fn: func(ctx context.Context, tx *Store) error {
+			_, err := tx.AppendAudit(ctx, Actor{Type: ActorSystem}, AuditRecord{Action: "appended"}, time.Now())
+			return err
+		}},
+		{name: "moves the head row", fn: func(ctx context.Context, tx *Store) error {
+			_, err := tx.execSQL(ctx, `UPDATE audit_chain_heads SET last_event_id = last_event_id + 1`)
+			return err
+		}},
+		{name: "creates a user", fn: createUser("u2", "two@example.com")},
+	}
+	runQueued(t, s, first, others)
+	if first.err != nil {
+		t.Errorf("first (a batch of its own): %v", first.err)
+	}
+	for _, j := range others {
+		if j.err == nil || !strings.Contains(j.err.Error(), "moved concurrently") {
+			t.Errorf("%s: InTx = %v, want the batch's chain head move refused", j.name, j.err)
+		}
+	}
+	if _, err := s.UserByEmail(ctx, "two@example.com"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the user of a failed batch: %v, want ErrNotFound", err)
+	}
+	if n, err := s.VerifyAudit(ctx); err != nil || n != 0 {
+		t.Errorf("VerifyAudit = %d, %v; want no event and the head where it was", n, err)
 	}
 }

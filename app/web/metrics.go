@@ -21,8 +21,9 @@ type metrics struct {
 }
 
 // newMetrics registers the series; writes reports the store's write
-// transactions, which it exports as they stand at each scrape.
-func newMetrics(registry *prometheus.Registry, writes func() models.WriteStats) *metrics {
+// transactions and auditIndex its audit indexer, which it exports as they
+// stand at each scrape.
+func newMetrics(registry *prometheus.Registry, writes func() models.WriteStats, auditIndex func() models.AuditIndexStatus) *metrics {
 	m := &metrics{
 		registry: registry,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -44,6 +45,14 @@ func newMetrics(registry *prometheus.Registry, writes func() models.WriteStats) 
 			Name: "consentry_db_write_batches_total",
 			Help: "Database transactions the write transactions ran in: on SQLite, those that arrive together commit together.",
 		}, func() float64 { return float64(writes().Batches) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "consentry_audit_index_behind_events",
+			Help: "Audit events the indexer left for its next runs (filtered audit reads find them from their rows meanwhile).",
+		}, func() float64 { return float64(auditIndex().Behind) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "consentry_audit_index_failures_total",
+			Help: "Runs of the audit indexer whose transaction failed.",
+		}, func() float64 { return float64(auditIndex().Failures) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -93,7 +93,7 @@ func New(cfg Config, svc Services) (*Server, error) {
 		issuer:   issuer,
 		log:      cfg.Logger,
 		sessions: sessions,
-		metrics:  newMetrics(prometheus.NewRegistry(), svc.Store.WriteStats),
+		metrics:  newMetrics(prometheus.NewRegistry(), svc.Store.WriteStats, svc.Store.AuditIndexStatus),
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "Consentry",

@@ -96,6 +96,8 @@ func TestMetrics(t *testing.T) {
 		"consentry_http_request_duration_seconds_bucket",
 		"consentry_db_write_transactions_total",
 		"consentry_db_write_batches_total",
+		"consentry_audit_index_behind_events",
+		"consentry_audit_index_failures_total",
 		"go_goroutines",
 	} {
 		if !strings.Contains(res.body, want) {
