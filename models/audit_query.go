@@ -162,48 +162,46 @@ func (s *Store) EachAuditEventFiltered(ctx context.Context, f AuditFilter, fn fu
 	key := auditFilterKey(f)
 	if key == "" || f.WorkspaceID != "" {
 		col := auditOrderColumn(f)
-		_, err := s.streamAuditEvents(ctx, 0, fn, func(after int64) *gorm.DB {
+		return s.streamAuditEvents(ctx, 0, fn, func(after int64) *gorm.DB {
 			return s.auditQuery(ctx, f, 0, after, true).Order(col + " ASC")
 		})
-		return err
 	}
 	through, err := s.auditIndexedThrough(ctx, false)
 	if err != nil {
 		return fmt.Errorf("read audit events: %w", err)
 	}
-	if _, err := s.streamAuditEvents(ctx, 0, fn, func(after int64) *gorm.DB {
+	if err := s.streamAuditEvents(ctx, 0, fn, func(after int64) *gorm.DB {
 		return s.auditKeyQuery(ctx, f, key, through+1, after).Order("audit_event_keys.event_id ASC")
 	}); err != nil {
 		return err
 	}
-	_, err = s.streamAuditEvents(ctx, through, fn, func(after int64) *gorm.DB {
+	return s.streamAuditEvents(ctx, through, fn, func(after int64) *gorm.DB {
 		return s.auditQuery(ctx, f, 0, after, true).Order("audit_events.id ASC")
 	})
-	return err
 }
 
 // streamAuditEvents calls fn with every event query reads, oldest first,
 // auditStreamBatch at a time: query(after) is the events after the last one
-// read (after at first), in id order. It returns the id of the last.
+// read (after at first), in id order.
 func (s *Store) streamAuditEvents(ctx context.Context, after int64, fn func(AuditEvent) error,
-	query func(after int64) *gorm.DB) (int64, error) {
+	query func(after int64) *gorm.DB) error {
 	events := make([]AuditEvent, 0, auditStreamBatch)
 	for {
 		events = events[:0]
 		if err := query(after).Select("audit_events.*").Limit(auditStreamBatch).Find(&events).Error; err != nil {
-			return after, fmt.Errorf("read audit events: %w", translate(err))
+			return fmt.Errorf("read audit events: %w", translate(err))
 		}
 		for _, ev := range events {
 			if err := fn(ev); err != nil {
-				return after, err
+				return err
 			}
 		}
 		if len(events) < auditStreamBatch {
-			return after, nil
+			return nil
 		}
 		after = events[len(events)-1].ID
 		if err := ctx.Err(); err != nil {
-			return after, fmt.Errorf("read audit events: %w", err)
+			return fmt.Errorf("read audit events: %w", err)
 		}
 	}
 }

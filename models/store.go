@@ -40,7 +40,8 @@ type Store struct {
 	// returned (not on those of InTx): see checkpoint.go, janitor.go and
 	// audit_index.go.
 	checkpoints, janitor, auditIndexer *backgroundLoop
-	auditIndexCounts                   *auditIndexCounters
+	// auditIndexCounts is what the audit indexer reports (AuditIndexStatus).
+	auditIndexCounts *auditIndexCounters
 	// epoch is shared with the Stores of transactions; tx is set on those
 	// only: see epoch.go.
 	epoch *epoch
@@ -192,8 +193,9 @@ func openSQLitePool(dsn string, size int, pragmas []string) (*gorm.DB, error) {
 }
 
 // Close stops the background work (checkpoints, the janitor, the audit
-// indexer, the epoch poller and listener) and releases the database connections; on SQLite, closing the
-// last one checkpoints the WAL a final time.
+// indexer, the epoch poller and listener) and releases the database
+// connections; on SQLite, closing the last one checkpoints the WAL a final
+// time.
 func (s *Store) Close() error {
 	s.stopCheckpoints()
 	s.stopJanitor()
