@@ -144,6 +144,22 @@ func TestAuditAppendFailsWhenTheChainHeadMovedMeanwhile(t *testing.T) {
 	}
 }
 
+// Called outside a transaction, AppendAudit runs in one of its own: the
+// event is appended and the head row moved with it.
+func TestAuditAppendOutsideATransaction(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	appendEvents(t, s, 1)
+	ev, err := s.AppendAudit(ctx, auditActor, models.AuditRecord{Action: "grant.revoked"}, time.Now())
+	if err != nil || ev.ID != 2 {
+		t.Fatalf("AppendAudit = event %d, %v; want event 2", ev.ID, err)
+	}
+	appendEvents(t, s, 1)
+	if n, err := s.VerifyAudit(ctx); err != nil || n != 3 {
+		t.Fatalf("VerifyAudit() = %d, %v, want 3 events in one intact chain", n, err)
+	}
+}
+
 // An event about many workspaces (revoking an app granted 50) is indexed
 // under every one of them, however many INSERTs that takes, and under no
 // other.
