@@ -65,11 +65,14 @@ const (
 	auditActionKey = "action:"
 )
 
-// auditFilterKey is the key a filter without a workspace reads through:
-// the person, else the app, else the action; "" when it names none of them.
-// The other filters are checked on each event found.
+// auditFilterKey is the key a filter reads through: the person, else the
+// app, else the action; "" when it names none of them, or names a
+// workspace, whose own rows (written with each event) are read instead. The
+// other filters are checked on each event found.
 func auditFilterKey(f AuditFilter) string {
 	switch {
+	case f.WorkspaceID != "":
+		return ""
 	case f.UserID != "":
 		return auditUserKey + f.UserID
 	case f.ClientID != "":

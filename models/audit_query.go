@@ -90,7 +90,7 @@ func (s *Store) AuditPage(ctx context.Context, f AuditFilter) ([]AuditEvent, int
 // fills the page at once when the range reaches recent events (the usual
 // "since last week"); only the rest goes through the time index.
 func (s *Store) auditPageIDs(ctx context.Context, f AuditFilter, n int) ([]int64, error) {
-	if key := auditFilterKey(f); key != "" && f.WorkspaceID == "" {
+	if key := auditFilterKey(f); key != "" {
 		return s.auditKeyPageIDs(ctx, f, key, n)
 	}
 	col := auditOrderColumn(f)
@@ -160,7 +160,7 @@ func (s *Store) auditKeyPageIDs(ctx context.Context, f AuditFilter, key string, 
 // their keys, then the newer ones from their rows.
 func (s *Store) EachAuditEventFiltered(ctx context.Context, f AuditFilter, fn func(AuditEvent) error) error {
 	key := auditFilterKey(f)
-	if key == "" || f.WorkspaceID != "" {
+	if key == "" {
 		col := auditOrderColumn(f)
 		return s.streamAuditEvents(ctx, 0, fn, func(after int64) *gorm.DB {
 			return s.auditQuery(ctx, f, 0, after, true).Order(col + " ASC")

@@ -191,8 +191,8 @@ func (s *Store) commitBatch(batch []*writeJob) {
 		return
 	}
 	if state.audit != nil {
-		headTx := &Store{db: tx, epoch: s.epoch, tx: &txState{}, prepared: s.writePrepared, sqlTx: sqlTx, detached: true}
-		if err := headTx.writeChainHead(context.Background(), state.audit); err != nil {
+		ctx := context.Background()
+		if err := s.inBatchTx(tx.WithContext(ctx), sqlTx, &txState{}, state).writeChainHead(ctx, state.audit); err != nil {
 			failAll(batch, err)
 			return
 		}
@@ -228,8 +228,7 @@ func (s *Store) runJob(tx *gorm.DB, sqlTx *sql.Tx, job *writeJob, savepoint bool
 	}
 	ctx := context.WithoutCancel(job.ctx)
 	job.state.audit = batch.audit
-	jobTx := &Store{db: tx.WithContext(ctx), epoch: s.epoch, tx: &job.state, prepared: s.writePrepared, sqlTx: sqlTx,
-		detached: true, batch: batch}
+	jobTx := s.inBatchTx(tx.WithContext(ctx), sqlTx, &job.state, batch)
 	if savepoint {
 		if _, err := jobTx.execSQL(ctx, savepointSQL); err != nil {
 			return false, fmt.Errorf("begin savepoint: %w", err)
@@ -262,6 +261,12 @@ func (s *Store) runJob(tx *gorm.DB, sqlTx *sql.Tx, job *writeJob, savepoint bool
 		return false, fmt.Errorf("release savepoint: %w", err)
 	}
 	return ok, nil
+}
+
+// inBatchTx is the Store that runs statements in a batch's transaction,
+// recording what they change in state.
+func (s *Store) inBatchTx(tx *gorm.DB, sqlTx *sql.Tx, state *txState, batch *batchState) *Store {
+	return &Store{db: tx, epoch: s.epoch, tx: state, prepared: s.writePrepared, sqlTx: sqlTx, detached: true, batch: batch}
 }
 
 // The savepoint statements, prepared once like the other hot statements:
