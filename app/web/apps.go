@@ -106,10 +106,9 @@ func (s *Server) revokeApp(c *fiber.Ctx) error {
 func (s *Server) removeAppWorkspace(c *fiber.Ctx) error {
 	ctx, clientID, workspaceID := c.UserContext(), c.Params("client_id"), c.Params("workspace_id")
 	user := currentUser(c)
-	if _, err := s.svc.Grants.RemoveWorkspace(ctx, user.ID, clientID, workspaceID, s.actor(c)); err != nil {
-		return grantError(err)
-	}
-	// The workspace is named only to its members.
+	// The workspace is named only to its members. Its name is read first:
+	// the removal moves the token epoch, which empties the cache of the
+	// user's workspaces that the app's page just filled.
 	name := workspaceID
 	if ws, err := s.svc.Store.WorkspacesOf(ctx, user.ID); err == nil {
 		for _, w := range ws {
@@ -117,6 +116,9 @@ func (s *Server) removeAppWorkspace(c *fiber.Ctx) error {
 				name = w.Name
 			}
 		}
+	}
+	if _, err := s.svc.Grants.RemoveWorkspace(ctx, user.ID, clientID, workspaceID, s.actor(c)); err != nil {
+		return grantError(err)
 	}
 	sessionOf(c).setFlash("success", fmt.Sprintf("%s can no longer reach %s.", s.clientName(ctx, clientID), name))
 	return c.Redirect("/apps/"+url.PathEscape(clientID), fiber.StatusSeeOther)
