@@ -55,21 +55,21 @@ var workspaceRemovalStatements = func() map[string]workspaceRemovalSQL {
 			users: hot(`SELECT DISTINCT user_id FROM grants WHERE id IN (
 				SELECT grant_id FROM grant_workspaces WHERE workspace_id = $1 AND grant_id IN (` + grants("$2") + `))
 				ORDER BY user_id`),
-			// Both token statements start from the workspace's rows in
-			// token_workspaces (the idx_token_workspaces_workspace_token
-			// index) and check each token's grant through its primary key.
-			// Starting from the grants' tokens instead costs one probe per
-			// token of the grant, however few of them reach this workspace:
-			// 100,000 probes for a busy app. Tokens whose only granted
-			// workspace this is are revoked outright.
+			// Both token statements start from the grants' rows for the
+			// workspace in token_workspaces, one range of its
+			// (token_grant_id, workspace_id, token_id) index each, so neither visits the
+			// workspace's other tokens nor any token's row for its grant.
+			// Only the tokens the removal leaves with no workspace of their
+			// grant (checked through their own rows, which carry the grant
+			// too) are read from tokens, to be revoked if they need one.
 			revokeTokens: hot(`UPDATE tokens SET revoked_at = $1
-				WHERE id IN (SELECT token_id FROM token_workspaces WHERE workspace_id = $2)
-				AND revoked_at IS NULL AND needs_workspace = TRUE AND grant_id IN (` + grants("$3") + `)
-				AND NOT EXISTS (SELECT 1 FROM token_workspaces tw
-					JOIN grant_workspaces gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = tokens.grant_id
-					WHERE tw.token_id = tokens.id AND tw.workspace_id <> $2)`),
-			clearTokens: hot(`DELETE FROM token_workspaces WHERE workspace_id = $1 AND EXISTS (
-				SELECT 1 FROM tokens WHERE tokens.id = token_workspaces.token_id AND tokens.grant_id IN (` + grants("$2") + `))`),
+				WHERE id IN (SELECT tw.token_id FROM token_workspaces tw
+					WHERE tw.workspace_id = $2 AND tw.token_grant_id IN (` + grants("$3") + `)
+					AND NOT EXISTS (SELECT 1 FROM token_workspaces other
+						JOIN grant_workspaces gw ON gw.grant_id = other.token_grant_id AND gw.workspace_id = other.workspace_id
+						WHERE other.token_id = tw.token_id AND other.workspace_id <> $2))
+				AND revoked_at IS NULL AND needs_workspace = TRUE`),
+			clearTokens: hot(`DELETE FROM token_workspaces WHERE workspace_id = $1 AND token_grant_id IN (` + grants("$2") + `)`),
 			clearGrants: hot(`DELETE FROM grant_workspaces WHERE workspace_id = $1 AND grant_id IN (` + grants("$2") + `)`),
 		}
 	}

@@ -108,6 +108,9 @@ func migrations() []migration {
 		{8, "audit events filed by person, app and action behind the log (audit_event_keys)", func(ctx context.Context, tx *Store) error {
 			return tx.createAuditIndex(ctx)
 		}},
+		{9, "token workspaces filed by grant (a cascade reads one range)", func(ctx context.Context, tx *Store) error {
+			return tx.fileTokenWorkspacesByGrant(ctx)
+		}},
 	}
 }
 

@@ -22,6 +22,20 @@ func (s *Store) CreateTokenBatch(ctx context.Context, tokens []Token, workspaces
 			}
 		}
 		if len(workspaces) > 0 {
+			grantOf := make(map[string]string, len(tokens))
+			for _, t := range tokens {
+				grantOf[t.ID] = t.GrantID
+			}
+			for i := range workspaces {
+				if workspaces[i].GrantID != "" {
+					continue
+				}
+				grant, ok := grantOf[workspaces[i].TokenID]
+				if !ok {
+					return fmt.Errorf("store token workspaces: token %q is not in the batch", workspaces[i].TokenID)
+				}
+				workspaces[i].GrantID = grant
+			}
 			if err := translate(tx.conn(ctx).Omit("Token", "Workspace").CreateInBatches(workspaces, tokenBatchSize).Error); err != nil {
 				return fmt.Errorf("store %d token workspaces: %w", len(workspaces), err)
 			}
