@@ -55,8 +55,8 @@ type TokenWorkspace struct {
 	// a grant's tokens in a workspace as one range of the (token_grant_id,
 	// workspace_id, token_id) index, without visiting each token's row for
 	// its grant. The column is not named grant_id, which statements joining
-	// tokens (of this build and of earlier ones) name unqualified. Left
-	// empty, CreateTokenBatch fills it from the batch.
+	// tokens (of this build and of earlier ones) name unqualified.
+	// CreateTokenBatch sets it from the batch's tokens.
 	GrantID string `gorm:"column:token_grant_id;size:36;index:idx_token_workspaces_grant_workspace,priority:1"`
 }
 

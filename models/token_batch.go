@@ -27,9 +27,6 @@ func (s *Store) CreateTokenBatch(ctx context.Context, tokens []Token, workspaces
 				grantOf[t.ID] = t.GrantID
 			}
 			for i := range workspaces {
-				if workspaces[i].GrantID != "" {
-					continue
-				}
 				grant, ok := grantOf[workspaces[i].TokenID]
 				if !ok {
 					return fmt.Errorf("store token workspaces: token %q is not in the batch", workspaces[i].TokenID)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +69,20 @@ func TestCreateTokenBatch(t *testing.T) {
 			if _, err := s.TokenByHash(ctx, models.AccessToken, tokens[i].Hash); err != nil {
 				t.Errorf("token %d: TokenByHash: %v", i, err)
 			}
+		}
+	})
+
+	t.Run("a workspace row of a token outside the batch stores nothing", func(t *testing.T) {
+		tokens, reach := batchTokens(grantID, c.ID, u.ID, ws, 10)
+		for i := range tokens {
+			tokens[i].Hash = append([]byte("y"), tokens[i].Hash[1:]...)
+		}
+		reach = append(reach, models.TokenWorkspace{TokenID: "not-in-the-batch", WorkspaceID: ws[0]})
+		if err := s.CreateTokenBatch(ctx, tokens, reach); err == nil || !strings.Contains(err.Error(), "not in the batch") {
+			t.Fatalf("CreateTokenBatch: err = %v, want the token named as not in the batch", err)
+		}
+		if _, err := s.TokenByHash(ctx, models.AccessToken, tokens[0].Hash); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("a token of the refused batch was stored: err = %v, want ErrNotFound", err)
 		}
 	})
 
