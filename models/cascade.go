@@ -57,11 +57,12 @@ var workspaceRemovalStatements = func() map[string]workspaceRemovalSQL {
 				ORDER BY user_id`),
 			// Both token statements start from the grants' rows for the
 			// workspace in token_workspaces, one range of its
-			// (token_grant_id, workspace_id, token_id) index each, so neither visits the
-			// workspace's other tokens nor any token's row for its grant.
-			// Only the tokens the removal leaves with no workspace of their
-			// grant (checked through their own rows, which carry the grant
-			// too) are read from tokens, to be revoked if they need one.
+			// (token_grant_id, workspace_id, token_id) index each, so
+			// neither visits the workspace's other tokens nor any token's
+			// row for its grant. Only the tokens the removal leaves with no
+			// workspace of their grant (checked through their own rows,
+			// which carry the grant too) are read from tokens, to be
+			// revoked if they need one.
 			revokeTokens: hot(`UPDATE tokens SET revoked_at = $1
 				WHERE id IN (SELECT tw.token_id FROM token_workspaces tw
 					WHERE tw.workspace_id = $2 AND tw.token_grant_id IN (` + grants("$3") + `)

@@ -45,6 +45,15 @@ func wantIndexes(t *testing.T, s *models.Store, when string, indexes ...string) 
 	}
 }
 
+// The token_workspaces table and index as the builds before step 9 made
+// them on SQLite (before step 7, with a rowid).
+const (
+	tokenWorkspacesBeforeStep9 = "CREATE TABLE `token_workspaces` (`token_id` text,`workspace_id` text,PRIMARY KEY (`token_id`,`workspace_id`)," +
+		"CONSTRAINT `fk_token_workspaces_token` FOREIGN KEY (`token_id`) REFERENCES `tokens`(`id`) ON DELETE CASCADE," +
+		"CONSTRAINT `fk_token_workspaces_workspace` FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON DELETE CASCADE)"
+	tokenWorkspacesIndexBeforeStep9 = "CREATE INDEX `idx_token_workspaces_workspace_token` ON `token_workspaces`(`workspace_id`,`token_id`)"
+)
+
 // openUnmigrated opens a store without migrating it.
 func openUnmigrated(t *testing.T, dsn string) *models.Store {
 	t.Helper()
@@ -188,10 +197,8 @@ func TestStep7RebuildsWorkspaceTablesWithoutRowID(t *testing.T) {
 		"DROP TABLE token_workspaces",
 		"DROP TABLE audit_event_workspaces",
 		"DROP TABLE grant_workspaces",
-		"CREATE TABLE `token_workspaces` (`token_id` text,`workspace_id` text,PRIMARY KEY (`token_id`,`workspace_id`),"+
-			"CONSTRAINT `fk_token_workspaces_token` FOREIGN KEY (`token_id`) REFERENCES `tokens`(`id`) ON DELETE CASCADE,"+
-			"CONSTRAINT `fk_token_workspaces_workspace` FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON DELETE CASCADE)",
-		"CREATE INDEX `idx_token_workspaces_workspace_token` ON `token_workspaces`(`workspace_id`,`token_id`)",
+		tokenWorkspacesBeforeStep9,
+		tokenWorkspacesIndexBeforeStep9,
 		"CREATE TABLE `audit_event_workspaces` (`workspace_id` text,`event_id` integer,PRIMARY KEY (`workspace_id`,`event_id`))",
 		"CREATE TABLE `grant_workspaces` (`grant_id` text,`workspace_id` text,PRIMARY KEY (`grant_id`,`workspace_id`),"+
 			"CONSTRAINT `fk_grant_workspaces_grant` FOREIGN KEY (`grant_id`) REFERENCES `grants`(`id`) ON DELETE CASCADE,"+

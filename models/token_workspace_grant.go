@@ -7,12 +7,11 @@ import (
 
 // Schema step 9: every token_workspaces row carries its token's grant
 // (token_grant_id), and the table is indexed by (token_grant_id,
-// workspace_id, token_id) instead of
-// (workspace_id, token_id). Taking a workspace out of a grant then reads the
-// grant's rows for it as one range of that index. Before, it read every
-// token in the workspace, whatever its grant, and each one's row in tokens
-// for its grant: a page read from disk per token on a connection that had
-// not read it lately, most of a cascade's time.
+// workspace_id, token_id) instead of (workspace_id, token_id). Taking a
+// workspace out of a grant then reads the grant's rows for it as one range
+// of that index. Before, it read every token in the workspace, whatever its
+// grant, and each one's row in tokens for its grant: a page per token that
+// the write connection had seldom read lately, most of a cascade's time.
 //
 // Instances of the previous release insert rows without a grant while a
 // rolling upgrade runs beside them; a trigger fills it in, so no row is ever

@@ -58,10 +58,8 @@ func TestStep9FilesTokenWorkspacesByGrant(t *testing.T) {
 			"DROP TRIGGER token_workspaces_grant_id",
 			"CREATE TABLE old_tw AS SELECT token_id, workspace_id FROM token_workspaces",
 			"DROP TABLE token_workspaces",
-			"CREATE TABLE `token_workspaces` (`token_id` text,`workspace_id` text,PRIMARY KEY (`token_id`,`workspace_id`),"+
-				"CONSTRAINT `fk_token_workspaces_token` FOREIGN KEY (`token_id`) REFERENCES `tokens`(`id`) ON DELETE CASCADE,"+
-				"CONSTRAINT `fk_token_workspaces_workspace` FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON DELETE CASCADE) WITHOUT ROWID",
-			"CREATE INDEX `idx_token_workspaces_workspace_token` ON `token_workspaces`(`workspace_id`,`token_id`)",
+			tokenWorkspacesBeforeStep9+" WITHOUT ROWID",
+			tokenWorkspacesIndexBeforeStep9,
 			"INSERT INTO token_workspaces SELECT * FROM old_tw",
 			"DROP TABLE old_tw",
 		)
