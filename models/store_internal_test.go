@@ -24,6 +24,9 @@ var pragmaTests = []struct {
 	{"synchronous", "1"}, // NORMAL
 	// Checkpoints run in the background, never inside a commit.
 	{"wal_autocheckpoint", "0"},
+	// A reader's cache is emptied after every commit: kept small, so that
+	// emptying it is cheap (checkpoint.go).
+	{"cache_size", "-512"},
 }
 
 // dsnForms are the ways an operator may name the SQLite file; path is the file
@@ -104,6 +107,14 @@ func TestOpenSetsPragmasOnEveryPooledConnection(t *testing.T) {
 						t.Errorf("connection %d: PRAGMA %s = %q, want %q", i, p.pragma, got, p.want)
 					}
 				}
+			}
+			// The write connection keeps its cache between transactions.
+			var writerCache string
+			if err := s.writer.WithContext(ctx).Raw("PRAGMA cache_size").Row().Scan(&writerCache); err != nil {
+				t.Fatal(err)
+			}
+			if writerCache != "-16384" {
+				t.Errorf("write connection: PRAGMA cache_size = %q, want -16384", writerCache)
 			}
 		})
 	}
