@@ -145,7 +145,7 @@ func TestPostgresListenerReconnectsAndCatchesUp(t *testing.T) {
 	fresh := liveToken(t, a)
 	settle()
 	again := b.TokenEpoch()
-	if _, err := a.RevokeFamily(ctx, fresh.FamilyID, time.Now()); err != nil {
+	if _, err := a.RevokeFamily(ctx, fresh.GrantID, fresh.FamilyID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	waitEpoch(t, b, again, notifyBound)

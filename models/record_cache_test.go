@@ -161,7 +161,7 @@ func TestClientCacheSurvivesTokenRevocations(t *testing.T) {
 	}
 	before := s.TokenEpoch()
 	if err := s.InTx(ctx, func(tx *models.Store) error {
-		n, err := tx.RevokeFamily(ctx, tok.FamilyID, time.Now())
+		n, err := tx.RevokeFamily(ctx, tok.GrantID, tok.FamilyID, time.Now())
 		if err == nil && n != 1 {
 			err = fmt.Errorf("revoked %d tokens, want 1", n)
 		}

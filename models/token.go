@@ -21,16 +21,19 @@ const (
 // a time have the hash alone) and found by it through a unique index. FamilyID is the authorization code the
 // token descends from: code replay and refresh-token reuse revoke a family.
 type Token struct {
-	ID      string    `gorm:"primaryKey;size:36"`
-	Hash    []byte    `gorm:"size:40;not null;uniqueIndex"`
-	Kind    TokenKind `gorm:"size:8;not null"`
-	GrantID string    `gorm:"size:36;not null;index"`
-	Grant   Grant     `gorm:"constraint:OnDelete:CASCADE"`
+	ID   string    `gorm:"primaryKey;size:36"`
+	Hash []byte    `gorm:"size:40;not null;uniqueIndex"`
+	Kind TokenKind `gorm:"size:8;not null"`
+	// One index by grant and family serves both (schema step 10): a
+	// grant's tokens are its prefix, and a family always lies within one
+	// grant (a code's tokens, and every refresh of them, keep its grant).
+	GrantID string `gorm:"size:36;not null;index:idx_tokens_grant_family,priority:1"`
+	Grant   Grant  `gorm:"constraint:OnDelete:CASCADE"`
 	// A client's tokens are found through its grants, and a user's too:
 	// each index on this table is one more page written per token issued.
 	ClientID string `gorm:"size:64;not null"`
 	UserID   string `gorm:"size:36;not null"`
-	FamilyID string `gorm:"size:36;not null;index"`
+	FamilyID string `gorm:"size:36;not null;index:idx_tokens_grant_family,priority:2"`
 	Scopes   string `gorm:"size:4096;not null"`
 	// NeedsWorkspace is set when the token's scopes act in workspaces: such
 	// a token is revoked outright when it has no workspace left.
@@ -83,7 +86,7 @@ var (
 	tokenByHashSQL           = hot(`SELECT ` + tokenColumns + `, tw.workspace_id
 		FROM tokens LEFT JOIN token_workspaces tw ON tw.token_id = tokens.id
 		WHERE hash = $1 AND kind = $2 ORDER BY tw.workspace_id`)
-	tokenRefByHashSQL = hot(`SELECT id, kind, client_id, user_id, family_id FROM tokens WHERE hash = $1`)
+	tokenRefByHashSQL = hot(`SELECT id, kind, grant_id, client_id, user_id, family_id FROM tokens WHERE hash = $1`)
 	rotateRefreshSQL  = hot(`UPDATE tokens SET rotated_at = $1
 		WHERE id = $2 AND kind = $3 AND rotated_at IS NULL AND revoked_at IS NULL`)
 	// The two revocations leave alone tokens whose grant was revoked:
@@ -91,8 +94,9 @@ var (
 	// again.
 	revokeLiveTokenSQL = hot(`UPDATE tokens SET revoked_at = $1
 		WHERE hash = $2 AND client_id = $3 AND revoked_at IS NULL AND ` + grantIsLive + `
-		RETURNING id, kind, client_id, user_id, family_id`)
-	revokeFamilySQL = hot(`UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL AND ` + grantIsLive)
+		RETURNING id, kind, grant_id, client_id, user_id, family_id`)
+	revokeFamilySQL = hot(`UPDATE tokens SET revoked_at = $1
+		WHERE grant_id = $2 AND family_id = $3 AND revoked_at IS NULL AND ` + grantIsLive)
 	// Its own ∩ its grant's.
 	tokenWorkspaceIDsSQL = hot(`SELECT tw.workspace_id FROM token_workspaces tw
 		JOIN grant_workspaces gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = $1
@@ -157,6 +161,7 @@ func (s *Store) TokenByHash(ctx context.Context, kind TokenKind, hash []byte) (I
 type TokenRef struct {
 	ID       string
 	Kind     TokenKind
+	GrantID  string
 	ClientID string
 	UserID   string
 	FamilyID string
@@ -168,7 +173,7 @@ type TokenRef struct {
 // driver, and times are parsed from text.
 func (s *Store) TokenRefByHash(ctx context.Context, hash []byte) (TokenRef, error) {
 	var t TokenRef
-	if err := s.queryRowSQL(ctx, tokenRefByHashSQL, []any{hash}, &t.ID, &t.Kind, &t.ClientID, &t.UserID,
+	if err := s.queryRowSQL(ctx, tokenRefByHashSQL, []any{hash}, &t.ID, &t.Kind, &t.GrantID, &t.ClientID, &t.UserID,
 		&t.FamilyID); err != nil {
 		return TokenRef{}, fmt.Errorf("find token: %w", err)
 	}
@@ -202,7 +207,7 @@ func (s *Store) RevokeLiveToken(ctx context.Context, hash []byte, clientID strin
 		return t, ok, err
 	}
 	err = s.queryRowSQL(ctx, revokeLiveTokenSQL, []any{at.UTC(), hash, clientID},
-		&t.ID, &t.Kind, &t.ClientID, &t.UserID, &t.FamilyID)
+		&t.ID, &t.Kind, &t.GrantID, &t.ClientID, &t.UserID, &t.FamilyID)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return TokenRef{}, false, nil
@@ -216,13 +221,13 @@ func (s *Store) RevokeLiveToken(ctx context.Context, hash []byte, clientID strin
 }
 
 // RevokeFamily revokes, in one statement, every live token descended from
-// one authorization code (all of one grant: a revoked grant's are dead
-// already), and reports how many it revoked. The token epoch
+// one authorization code (all of one grant, the code's: a revoked grant's
+// are dead already), and reports how many it revoked. The token epoch
 // moves only when it revoked some, so revoking a revoked token again and
 // again cannot empty anybody's caches. Call it inside a transaction: the
 // epoch then moves with the revocation's commit.
-func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time) (int64, error) {
-	n, err := s.execSQL(ctx, revokeFamilySQL, at.UTC(), familyID)
+func (s *Store) RevokeFamily(ctx context.Context, grantID, familyID string, at time.Time) (int64, error) {
+	n, err := s.execSQL(ctx, revokeFamilySQL, at.UTC(), grantID, familyID)
 	if err != nil {
 		return 0, fmt.Errorf("revoke token family %q: %w", familyID, err)
 	}

@@ -52,7 +52,7 @@ func (e *Engine) Revoke(ctx context.Context, creds ClientCredentials, p url.Valu
 		if t.Kind == models.RefreshToken {
 			// A revoked refresh token's family may still hold live
 			// access tokens: they go with it.
-			rest, err := tx.RevokeFamily(ctx, t.FamilyID, now)
+			rest, err := tx.RevokeFamily(ctx, t.GrantID, t.FamilyID, now)
 			if err != nil {
 				return err
 			}

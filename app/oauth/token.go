@@ -146,9 +146,9 @@ func (e *Engine) withIDToken(ctx context.Context, resp TokenResponse, err error)
 
 // revokeFamilyAudited revokes every token descended from one code and
 // records why, in tx.
-func (e *Engine) revokeFamilyAudited(ctx context.Context, tx *models.Store, action string, actor models.Actor, familyID, userID, clientID string) error {
+func (e *Engine) revokeFamilyAudited(ctx context.Context, tx *models.Store, action string, actor models.Actor, grantID, familyID, userID, clientID string) error {
 	now := e.now()
-	n, err := tx.RevokeFamily(ctx, familyID, now)
+	n, err := tx.RevokeFamily(ctx, grantID, familyID, now)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func (e *Engine) exchangeCode(ctx context.Context, client models.Client, p url.V
 			return nil
 		case code.UsedAt != nil:
 			refused = oauthError(ErrCodeInvalidGrant, "the code was already used; tokens issued from it are revoked")
-			return e.revokeFamilyAudited(ctx, tx, "code.reuse_detected", actor, code.ID, code.UserID, code.ClientID)
+			return e.revokeFamilyAudited(ctx, tx, "code.reuse_detected", actor, code.GrantID, code.ID, code.UserID, code.ClientID)
 		case !now.Before(code.ExpiresAt):
 			refused = oauthError(ErrCodeInvalidGrant, "the code has expired")
 			return nil
@@ -57,7 +57,7 @@ func (e *Engine) exchangeCode(ctx context.Context, client models.Client, p url.V
 		}
 		if !won {
 			refused = oauthError(ErrCodeInvalidGrant, "the code was already used; tokens issued from it are revoked")
-			return e.revokeFamilyAudited(ctx, tx, "code.reuse_detected", actor, code.ID, code.UserID, code.ClientID)
+			return e.revokeFamilyAudited(ctx, tx, "code.reuse_detected", actor, code.GrantID, code.ID, code.UserID, code.ClientID)
 		}
 		grant, err := tx.ActiveGrantOf(ctx, code.UserID, code.ClientID)
 		if errors.Is(err, models.ErrNotFound) || (err == nil && grant.ID != code.GrantID) {

@@ -32,7 +32,7 @@ func (e *Engine) refresh(ctx context.Context, client models.Client, p url.Values
 		now := e.now()
 		reuse := func() error {
 			refused = oauthError(ErrCodeInvalidGrant, "the refresh token was already used; its token family is revoked")
-			return e.revokeFamilyAudited(ctx, tx, "refresh.reuse_detected", actor, old.FamilyID, old.UserID, old.ClientID)
+			return e.revokeFamilyAudited(ctx, tx, "refresh.reuse_detected", actor, old.GrantID, old.FamilyID, old.UserID, old.ClientID)
 		}
 		switch {
 		case old.ClientID != client.ID:
