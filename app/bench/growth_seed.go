@@ -189,11 +189,6 @@ func (s *seeder) growthCodesAndTokens(g *growthData, n int) {
 	}
 }
 
-// timeOrderedID is a code's or token's id as the server makes them
-// (UUIDv7), so that the stored rows lie in their primary keys as a
-// server's own would: older than the next one it issues.
-func timeOrderedID() string { return uuid.Must(uuid.NewV7()).String() }
-
 // growthHash is the SHA-256 of a name, as a stored secret's hash would be:
 // unique to the run, the kind of row and its number.
 func growthHash(tag, kind string, i int) []byte {

@@ -128,6 +128,11 @@ func (s *seeder) app(ctx context.Context, name string, scopes []string, resource
 	return creds{id: reg.Client.ID, secret: reg.Secret, auth: basicAuth(reg.Client.ID, reg.Secret)}, nil
 }
 
+// timeOrderedID is a code's or token's id as the server makes them
+// (UUIDv7), so that the stored rows lie in their primary keys as a
+// server's own would: older than the next one it issues.
+func timeOrderedID() string { return uuid.Must(uuid.NewV7()).String() }
+
 // grantTokens gives the user's grant to clientID these scopes in all the
 // user's workspaces, and stores n live access tokens of that grant in bulk,
 // token i issued for the workspaces reach(i) (indexes into u.workspaces).
@@ -146,7 +151,7 @@ func (s *seeder) grantTokens(ctx context.Context, u benchUser, clientID, scopes 
 		if err != nil {
 			return nil, err
 		}
-		id := uuid.NewString()
+		id := timeOrderedID()
 		plains[i] = plain
 		tokens[i] = models.Token{
 			ID: id, Hash: secret.Key(plain), Kind: models.AccessToken, GrantID: grantID,

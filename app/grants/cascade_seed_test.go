@@ -164,10 +164,10 @@ func seedApp(tb testing.TB, store *models.Store, tpl *cascadeTemplate, clientID 
 	var reach []models.TokenWorkspace
 	issued := cascadeClock.Add(-time.Minute)
 	for i := range tokens {
-		// Random ids in random order, as a server issues them: inserting in
-		// id order would seed twice as fast but pack the indexes tighter
-		// than they ever are, and flatter the cascades.
-		id := uuid.NewString()
+		// Time-ordered ids (UUIDv7), as a server issues them: a grant's
+		// tokens, and the family each descends from, lie in their indexes
+		// in the order they were issued.
+		id := uuid.Must(uuid.NewV7()).String()
 		tokens[i] = models.Token{
 			ID: id, Hash: secret.Hash(cascadePlain(clientID, i)), Kind: models.AccessToken,
 			GrantID: grantID, ClientID: client.ID, UserID: tpl.userID, FamilyID: id,
