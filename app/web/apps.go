@@ -95,10 +95,14 @@ func (s *Server) revokeConfirmPage(c *fiber.Ctx) error {
 // signed-in user's grant itself: anyone else's, or none, is a 404.
 func (s *Server) revokeApp(c *fiber.Ctx) error {
 	ctx, clientID := c.UserContext(), c.Params("client_id")
+	// The app is named before the revocation, like the workspace below: a
+	// read after this request's own commit would first empty the reading
+	// connection's page cache.
+	appName := s.clientName(ctx, clientID)
 	if _, err := s.svc.Grants.Revoke(ctx, currentUser(c).ID, clientID, s.actor(c)); err != nil {
 		return grantError(err)
 	}
-	sessionOf(c).setFlash("success", fmt.Sprintf("%s no longer has access to your account.", s.clientName(ctx, clientID)))
+	sessionOf(c).setFlash("success", fmt.Sprintf("%s no longer has access to your account.", appName))
 	return c.Redirect("/apps", fiber.StatusSeeOther)
 }
 
@@ -106,9 +110,11 @@ func (s *Server) revokeApp(c *fiber.Ctx) error {
 func (s *Server) removeAppWorkspace(c *fiber.Ctx) error {
 	ctx, clientID, workspaceID := c.UserContext(), c.Params("client_id"), c.Params("workspace_id")
 	user := currentUser(c)
-	// The workspace is named only to its members. Its name is read first:
-	// the removal moves the token epoch, which empties the cache of the
-	// user's workspaces that the app's page just filled.
+	// The workspace is named only to its members. Its name, and the app's,
+	// are read first: the removal moves the token epoch, which empties the
+	// cache of the user's workspaces that the app's page just filled, and
+	// its commit empties the page cache of the connection that reads next.
+	appName := s.clientName(ctx, clientID)
 	name := workspaceID
 	if ws, err := s.svc.Store.WorkspacesOf(ctx, user.ID); err == nil {
 		for _, w := range ws {
@@ -120,7 +126,7 @@ func (s *Server) removeAppWorkspace(c *fiber.Ctx) error {
 	if _, err := s.svc.Grants.RemoveWorkspace(ctx, user.ID, clientID, workspaceID, s.actor(c)); err != nil {
 		return grantError(err)
 	}
-	sessionOf(c).setFlash("success", fmt.Sprintf("%s can no longer reach %s.", s.clientName(ctx, clientID), name))
+	sessionOf(c).setFlash("success", fmt.Sprintf("%s can no longer reach %s.", appName, name))
 	return c.Redirect("/apps/"+url.PathEscape(clientID), fiber.StatusSeeOther)
 }
 
