@@ -11,16 +11,20 @@ import (
 	"github.com/consentry/consentry/models/storetest"
 )
 
+// indexCount counts the indexes of this name in s's schema (0 or 1).
+func indexCount(s *models.Store, name string) int64 {
+	if storetest.OnPostgres() {
+		return s.CountForTest(fmt.Sprintf("SELECT count(*) FROM pg_indexes WHERE indexname = '%s'", name))
+	}
+	return s.CountForTest(fmt.Sprintf("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'", name))
+}
+
 // tokenIndexes reports which of the token indexes step 10 swaps exist.
 func tokenIndexes(t *testing.T, s *models.Store) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
 	for _, name := range []string{"idx_tokens_grant_family", "idx_tokens_grant_id", "idx_tokens_family_id"} {
-		query := fmt.Sprintf("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'", name)
-		if storetest.OnPostgres() {
-			query = fmt.Sprintf("SELECT count(*) FROM pg_indexes WHERE indexname = '%s'", name)
-		}
-		out[name] = s.CountForTest(query) == 1
+		out[name] = indexCount(s, name) == 1
 	}
 	return out
 }

@@ -16,13 +16,7 @@ import (
 // grant and the old one by workspace.
 func tokenWorkspaceIndexes(t *testing.T, s *models.Store) (byGrant, byWorkspace int64) {
 	t.Helper()
-	count := func(name string) int64 {
-		if storetest.OnPostgres() {
-			return s.CountForTest(fmt.Sprintf("SELECT count(*) FROM pg_indexes WHERE indexname = '%s'", name))
-		}
-		return s.CountForTest(fmt.Sprintf("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'", name))
-	}
-	return count("idx_token_workspaces_grant_workspace"), count("idx_token_workspaces_workspace_token")
+	return indexCount(s, "idx_token_workspaces_grant_workspace"), indexCount(s, "idx_token_workspaces_workspace_token")
 }
 
 // Step 9 gives every token workspace row its token's grant, on a database
