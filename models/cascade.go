@@ -128,13 +128,14 @@ func (s *Store) NarrowGrantScopes(ctx context.Context, grantID string, removedSc
 	db := s.conn(ctx)
 	for _, scope := range removedScopes {
 		// One statement per removed scope, whatever the number of tokens.
-		err := db.Model(&Token{}).Where("grant_id = ? AND revoked_at IS NULL", grantID).
+		// Rotated tokens are dead, and out of the index of live ones.
+		err := db.Model(&Token{}).Where("grant_id = ? AND revoked_at IS NULL AND rotated_at IS NULL", grantID).
 			Update("scopes", gorm.Expr("TRIM(REPLACE(' ' || scopes || ' ', ?, ' '))", " "+scope+" ")).Error
 		if err != nil {
 			return 0, fmt.Errorf("remove scope %q from tokens of grant %q: %w", scope, grantID, translate(err))
 		}
 	}
-	res := db.Model(&Token{}).Where("grant_id = ? AND revoked_at IS NULL AND scopes = ''", grantID).Update("revoked_at", at.UTC())
+	res := db.Model(&Token{}).Where("grant_id = ? AND revoked_at IS NULL AND rotated_at IS NULL AND scopes = ''", grantID).Update("revoked_at", at.UTC())
 	if err := translate(res.Error); err != nil {
 		return 0, fmt.Errorf("revoke tokens left without a scope: %w", err)
 	}
@@ -158,7 +159,7 @@ func (s *Store) RevokeGrant(ctx context.Context, grantID string, at time.Time) (
 		return 0, fmt.Errorf("revoke grant %q: %w", grantID, ErrNotFound)
 	}
 	// The tokens' own rows are as they were: the count is of those this
-	// revocation ended.
+	// revocation ended, read from the index of live tokens alone.
 	var live int64
 	if err := s.queryRowSQL(ctx, countLiveTokensOfGrantSQL, []any{grantID, at}, &live); err != nil {
 		return 0, fmt.Errorf("count live tokens of grant %q: %w", grantID, err)
@@ -180,10 +181,11 @@ var (
 	dropUnusedCodesOfGrantSQL = hot(`DELETE FROM auth_codes WHERE grant_id = $1 AND used_at IS NULL`)
 )
 
-// tokensOfClient selects a client's tokens of live grants, through the
-// grants, by the index on tokens.grant_id (there is none on
-// tokens.client_id). Those of revoked grants are dead already.
-const tokensOfClient = "grant_id IN (SELECT id FROM grants WHERE client_id = ? AND revoked_at IS NULL)"
+// tokensOfClient selects a client's live tokens of live grants, through
+// the grants, by the index of live tokens (there is none on
+// tokens.client_id). Those of revoked grants are dead already, and so are
+// revoked and rotated ones, which that index leaves out.
+const tokensOfClient = "grant_id IN (SELECT id FROM grants WHERE client_id = ? AND revoked_at IS NULL) AND revoked_at IS NULL AND rotated_at IS NULL"
 
 // RevokeClientTokens revokes every live token of a client and drops its
 // unused codes; it reports how many tokens it revoked.
@@ -195,7 +197,7 @@ func (s *Store) RevokeClientTokens(ctx context.Context, clientID string, at time
 	if err := db.Where("client_id = ? AND used_at IS NULL", clientID).Delete(&AuthCode{}).Error; err != nil {
 		return 0, fmt.Errorf("drop unused codes of client %q: %w", clientID, translate(err))
 	}
-	res := db.Model(&Token{}).Where(tokensOfClient+" AND revoked_at IS NULL", clientID).Update("revoked_at", at.UTC())
+	res := db.Model(&Token{}).Where(tokensOfClient, clientID).Update("revoked_at", at.UTC())
 	if err := translate(res.Error); err != nil {
 		return 0, fmt.Errorf("revoke tokens of client %q: %w", clientID, err)
 	}

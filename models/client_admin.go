@@ -116,7 +116,7 @@ func (s *Store) NarrowClientScopes(ctx context.Context, clientID string, removed
 		if err != nil {
 			return out, fmt.Errorf("remove scope %q from grants of client %q: %w", scope, clientID, translate(err))
 		}
-		err = db.Model(&Token{}).Where(tokensOfClient+" AND revoked_at IS NULL AND scopes <> "+withoutScope, clientID, padded).
+		err = db.Model(&Token{}).Where(tokensOfClient+" AND scopes <> "+withoutScope, clientID, padded).
 			Update("scopes", gorm.Expr(withoutScope, padded)).Error
 		if err != nil {
 			return out, fmt.Errorf("remove scope %q from tokens of client %q: %w", scope, clientID, translate(err))
@@ -125,7 +125,7 @@ func (s *Store) NarrowClientScopes(ctx context.Context, clientID string, removed
 	if err := db.Where("client_id = ? AND used_at IS NULL", clientID).Delete(&AuthCode{}).Error; err != nil {
 		return out, fmt.Errorf("drop unused codes of client %q: %w", clientID, translate(err))
 	}
-	res := db.Model(&Token{}).Where(tokensOfClient+" AND revoked_at IS NULL AND scopes = ''", clientID).Update("revoked_at", at.UTC())
+	res := db.Model(&Token{}).Where(tokensOfClient+" AND scopes = ''", clientID).Update("revoked_at", at.UTC())
 	if err := translate(res.Error); err != nil {
 		return out, fmt.Errorf("revoke tokens of client %q left without a scope: %w", clientID, err)
 	}

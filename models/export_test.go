@@ -45,3 +45,9 @@ func (s *Store) CountForTest(query string) int64 {
 	}
 	return n
 }
+
+// The statements whose query plans the token index test checks.
+var (
+	RevokeFamilySQLForTest           = revokeFamilySQL
+	CountLiveTokensOfGrantSQLForTest = countLiveTokensOfGrantSQL
+)

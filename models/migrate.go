@@ -114,6 +114,22 @@ func migrations() []migration {
 				"DROP INDEX IF EXISTS idx_tokens_family_id",
 			)
 		}},
+		// Revoking a grant counts its live tokens for its audit event. By
+		// the index of step 10 that read every token's row: 0.8 of the
+		// 1.3 ms a revocation of 1,000 tokens took. This index holds only
+		// live tokens, with their expiry, so the count reads it alone. A
+		// token leaves it when it is revoked (one more page in that commit)
+		// or rotated (the page its successor is written to). Every query
+		// by grant or family now asks for unrotated tokens too, as the
+		// index needs: rotated ones were dead already. Builds before this
+		// step do not, and read the whole table for a family's, a narrowed
+		// grant's or a disabled client's tokens while they still run.
+		{11, "live tokens filed by grant, family and expiry (dead ones leave the index)", func(ctx context.Context, tx *Store) error {
+			return tx.execEach(ctx,
+				"CREATE INDEX IF NOT EXISTS idx_tokens_live_grant_family ON tokens (grant_id, family_id, expires_at) WHERE revoked_at IS NULL AND rotated_at IS NULL",
+				"DROP INDEX IF EXISTS idx_tokens_grant_family",
+			)
+		}},
 	}
 }
 

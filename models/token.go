@@ -24,23 +24,26 @@ type Token struct {
 	ID   string    `gorm:"primaryKey;size:36"`
 	Hash []byte    `gorm:"size:40;not null;uniqueIndex"`
 	Kind TokenKind `gorm:"size:8;not null"`
-	// One index by grant and family serves both (schema step 10): a
-	// grant's tokens are its prefix, and a family always lies within one
-	// grant (a code's tokens, and every refresh of them, keep its grant).
-	GrantID string `gorm:"size:36;not null;index:idx_tokens_grant_family,priority:1"`
+	// One index of live tokens by grant, family and expiry (schema
+	// steps 10 and 11): a grant's live tokens are its prefix, and a family
+	// always lies within one grant (a code's tokens, and every refresh of
+	// them, keep its grant). A token leaves it when it is revoked or
+	// rotated, so revoking a grant counts its live tokens from the index
+	// alone. Dead tokens are found by nothing but their hash and id.
+	GrantID string `gorm:"size:36;not null;index:idx_tokens_live_grant_family,priority:1,where:revoked_at IS NULL AND rotated_at IS NULL"`
 	Grant   Grant  `gorm:"constraint:OnDelete:CASCADE"`
 	// A client's tokens are found through its grants, and a user's too:
 	// each index on this table is one more page written per token issued.
 	ClientID string `gorm:"size:64;not null"`
 	UserID   string `gorm:"size:36;not null"`
-	FamilyID string `gorm:"size:36;not null;index:idx_tokens_grant_family,priority:2"`
+	FamilyID string `gorm:"size:36;not null;index:idx_tokens_live_grant_family,priority:2"`
 	Scopes   string `gorm:"size:4096;not null"`
 	// NeedsWorkspace is set when the token's scopes act in workspaces: such
 	// a token is revoked outright when it has no workspace left.
 	NeedsWorkspace bool `gorm:"not null;default:false"`
 	AuthTime       time.Time
 	CreatedAt      time.Time
-	ExpiresAt      time.Time `gorm:"not null"`
+	ExpiresAt      time.Time `gorm:"not null;index:idx_tokens_live_grant_family,priority:3"`
 	RevokedAt      *time.Time
 	// RotatedAt is when a refresh token was exchanged; presenting it again
 	// after that is reuse.
@@ -96,7 +99,7 @@ var (
 		WHERE hash = $2 AND client_id = $3 AND revoked_at IS NULL AND ` + grantIsLive + `
 		RETURNING id, kind, grant_id, client_id, user_id, family_id`)
 	revokeFamilySQL = hot(`UPDATE tokens SET revoked_at = $1
-		WHERE grant_id = $2 AND family_id = $3 AND revoked_at IS NULL AND ` + grantIsLive)
+		WHERE grant_id = $2 AND family_id = $3 AND revoked_at IS NULL AND rotated_at IS NULL AND ` + grantIsLive)
 	// Its own ∩ its grant's.
 	tokenWorkspaceIDsSQL = hot(`SELECT tw.workspace_id FROM token_workspaces tw
 		JOIN grant_workspaces gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = $1

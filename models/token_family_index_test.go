@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,40 +20,48 @@ func indexCount(s *models.Store, name string) int64 {
 	return s.CountForTest(fmt.Sprintf("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'", name))
 }
 
-// tokenIndexes reports which of the token indexes step 10 swaps exist.
+// tokenIndexes reports which of the token indexes steps 10 and 11 swap
+// exist.
 func tokenIndexes(t *testing.T, s *models.Store) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
-	for _, name := range []string{"idx_tokens_grant_family", "idx_tokens_grant_id", "idx_tokens_family_id"} {
+	for _, name := range []string{"idx_tokens_live_grant_family", "idx_tokens_grant_family", "idx_tokens_grant_id", "idx_tokens_family_id"} {
 		out[name] = indexCount(s, name) == 1
 	}
 	return out
 }
 
-// Step 10 replaces the token indexes by grant and by family with one by
-// both, on a database that has the two; run twice, it changes nothing. A
-// family is then revoked through the new index, and only that family of
-// that grant.
-func TestStep10FilesTokensByGrantAndFamily(t *testing.T) {
+// onlyLiveIndex says whether the live tokens' index is the only one of
+// those steps 10 and 11 swap.
+func onlyLiveIndex(got map[string]bool) bool {
+	return got["idx_tokens_live_grant_family"] && !got["idx_tokens_grant_family"] && !got["idx_tokens_grant_id"] && !got["idx_tokens_family_id"]
+}
+
+// Steps 10 and 11 replace the token indexes by grant and by family with
+// one of live tokens by grant, family and expiry, on a database that has
+// the old two; run twice, they change nothing. A family is then revoked
+// through the new index, and only that family's live tokens of that grant;
+// a grant's revocation counts only its live tokens, from the index.
+func TestSteps10And11FileLiveTokensByGrantAndFamily(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.Open(t)
-	if got := tokenIndexes(t, s); !got["idx_tokens_grant_family"] || got["idx_tokens_grant_id"] || got["idx_tokens_family_id"] {
-		t.Fatalf("a new database's token indexes: %v; want only the one by grant and family", got)
+	if got := tokenIndexes(t, s); !onlyLiveIndex(got) {
+		t.Fatalf("a new database's token indexes: %v; want only the one of live tokens", got)
 	}
 	// The indexes as the builds before step 10 left them.
 	mustExec(t, s,
-		"DROP INDEX idx_tokens_grant_family",
+		"DROP INDEX idx_tokens_live_grant_family",
 		"CREATE INDEX idx_tokens_grant_id ON tokens (grant_id)",
 		"CREATE INDEX idx_tokens_family_id ON tokens (family_id)",
 	)
 	for round := range 2 {
-		mustExec(t, s, "DELETE FROM schema_migrations WHERE version = 10")
+		mustExec(t, s, "DELETE FROM schema_migrations WHERE version IN (10, 11)")
 		applied, err := s.ApplyMigrations(ctx)
-		if err != nil || len(applied) != 1 || applied[0].Version != 10 {
-			t.Fatalf("round %d: ApplyMigrations = %+v, %v; want step 10", round, applied, err)
+		if err != nil || len(applied) != 2 || applied[0].Version != 10 || applied[1].Version != 11 {
+			t.Fatalf("round %d: ApplyMigrations = %+v, %v; want steps 10 and 11", round, applied, err)
 		}
-		if got := tokenIndexes(t, s); !got["idx_tokens_grant_family"] || got["idx_tokens_grant_id"] || got["idx_tokens_family_id"] {
-			t.Errorf("round %d: token indexes %v; want only the one by grant and family", round, got)
+		if got := tokenIndexes(t, s); !onlyLiveIndex(got) {
+			t.Errorf("round %d: token indexes %v; want only the one of live tokens", round, got)
 		}
 	}
 
@@ -67,20 +76,31 @@ func TestStep10FilesTokensByGrantAndFamily(t *testing.T) {
 		return tok
 	}
 	revoked := []*models.Token{family(grant, "f1"), family(grant, "f1")}
-	kept := []*models.Token{family(grant, "f2"), family(other, "f1")}
-	for _, tok := range append(revoked, kept...) {
+	rotated, expired, live := family(grant, "f1"), family(grant, "f2"), family(grant, "f2")
+	expired.ExpiresAt = time.Now().Add(-time.Minute)
+	kept := []*models.Token{live, family(other, "f1")}
+	for _, tok := range append(append(revoked, kept...), rotated, expired) {
 		if err := s.CreateTokens(ctx, nil, tok); err != nil {
 			t.Fatal(err)
 		}
 	}
+	mustExec(t, s, fmt.Sprintf("UPDATE tokens SET rotated_at = created_at WHERE id = '%s'", rotated.ID))
 	if !storetest.OnPostgres() {
-		var plan []struct{ Detail string }
-		if err := s.ScanForTest(&plan, "EXPLAIN QUERY PLAN UPDATE tokens SET revoked_at = ? WHERE grant_id = ? AND family_id = ? AND revoked_at IS NULL",
-			time.Now(), grant, "f1"); err != nil {
-			t.Fatal(err)
-		}
-		if len(plan) == 0 || !strings.Contains(plan[0].Detail, "idx_tokens_grant_family (grant_id=? AND family_id=?)") {
-			t.Errorf("revoking a family is planned as %+v; want a search of idx_tokens_grant_family by both", plan)
+		for _, check := range []struct {
+			query string
+			args  []any
+			want  string
+		}{
+			{models.RevokeFamilySQLForTest, []any{time.Now(), grant, "f1"}, "idx_tokens_live_grant_family (grant_id=? AND family_id=?)"},
+			{models.CountLiveTokensOfGrantSQLForTest, []any{grant, time.Now()}, "idx_tokens_live_grant_family (grant_id=?)"},
+		} {
+			var plan []struct{ Detail string }
+			if err := s.ScanForTest(&plan, "EXPLAIN QUERY PLAN "+check.query, check.args...); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(plan, func(p struct{ Detail string }) bool { return strings.Contains(p.Detail, check.want) }) {
+				t.Errorf("%s\nis planned as %+v; want a search of %s", check.query, plan, check.want)
+			}
 		}
 	}
 	var n int64
@@ -89,9 +109,9 @@ func TestStep10FilesTokensByGrantAndFamily(t *testing.T) {
 		return err
 	})
 	if err != nil || n != 2 {
-		t.Fatalf("RevokeFamily = %d, %v; want 2", n, err)
+		t.Fatalf("RevokeFamily = %d, %v; want 2 (the rotated token was dead already)", n, err)
 	}
-	for _, tok := range revoked {
+	for _, tok := range append(revoked, rotated) {
 		if _, err := s.ActiveTokenByHash(ctx, tok.Hash, time.Now()); err == nil {
 			t.Errorf("token %s of the family is still active", tok.ID)
 		}
@@ -100,5 +120,12 @@ func TestStep10FilesTokensByGrantAndFamily(t *testing.T) {
 		if _, err := s.ActiveTokenByHash(ctx, tok.Hash, time.Now()); err != nil {
 			t.Errorf("token %s (grant %s, family %s) was revoked with another family: %v", tok.ID, tok.GrantID, tok.FamilyID, err)
 		}
+	}
+	err = s.InTx(ctx, func(tx *models.Store) (err error) {
+		n, err = tx.RevokeGrant(ctx, grant, time.Now())
+		return err
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("RevokeGrant = %d, %v; want 1 (only one token of the grant was live)", n, err)
 	}
 }
