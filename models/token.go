@@ -92,11 +92,12 @@ var (
 	tokenRefByHashSQL = hot(`SELECT id, kind, grant_id, client_id, user_id, family_id FROM tokens WHERE hash = $1`)
 	rotateRefreshSQL  = hot(`UPDATE tokens SET rotated_at = $1
 		WHERE id = $2 AND kind = $3 AND rotated_at IS NULL AND revoked_at IS NULL`)
-	// The two revocations leave alone tokens whose grant was revoked:
-	// those are dead already (grant.go), and must not count as revoked
-	// again.
+	// The two revocations leave alone tokens whose grant was revoked, and
+	// rotated ones: those are dead already (grant.go), and must not count
+	// as revoked again. A rotated refresh token presented for revocation
+	// still takes its family's live tokens with it (oauth.Engine.Revoke).
 	revokeLiveTokenSQL = hot(`UPDATE tokens SET revoked_at = $1
-		WHERE hash = $2 AND client_id = $3 AND revoked_at IS NULL AND ` + grantIsLive + `
+		WHERE hash = $2 AND client_id = $3 AND revoked_at IS NULL AND rotated_at IS NULL AND ` + grantIsLive + `
 		RETURNING id, kind, grant_id, client_id, user_id, family_id`)
 	revokeFamilySQL = hot(`UPDATE tokens SET revoked_at = $1
 		WHERE grant_id = $2 AND family_id = $3 AND revoked_at IS NULL AND rotated_at IS NULL AND ` + grantIsLive)

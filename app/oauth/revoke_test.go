@@ -2,6 +2,7 @@ package oauth_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/consentry/consentry/app/oauth"
@@ -37,29 +38,51 @@ func TestRevokeAccessToken(t *testing.T) {
 	})
 }
 
+// Revoking any refresh token of a family, the live one or one already
+// rotated, revokes the family's live tokens and no other; the audit event
+// counts only those it ended (a rotated token was dead already).
 func TestRevokeRefreshTokenRevokesItsFamily(t *testing.T) {
-	e := newEnv(t)
-	first := e.mustExchange(t, e.authorizeConf(t, fullScope))
-	second := e.mustRefresh(t, e.conf, first.RefreshToken)
-	other := e.mustExchange(t, e.authorizeConf(t, fullScope))
-
-	if err := e.revoke(e.conf, second.RefreshToken); err != nil {
-		t.Fatalf("Revoke: %v", err)
-	}
-	for name, tok := range map[string]string{
-		"refresh": second.RefreshToken, "access issued with it": second.AccessToken, "earlier access": first.AccessToken,
+	for _, tc := range []struct {
+		name string
+		// revoked picks the refresh token to revoke: the family's first
+		// (rotated by the refresh) or its second (live).
+		revoked   func(first, second oauth.TokenResponse) string
+		wantCount string
+	}{
+		// The second refresh token, its access token and the first
+		// access token; the first refresh token was rotated.
+		{"the live refresh token", func(_, second oauth.TokenResponse) string { return second.RefreshToken }, `"count":3`},
+		{"a rotated refresh token", func(first, _ oauth.TokenResponse) string { return first.RefreshToken }, `"count":3`},
 	} {
-		if e.active(t, tok) {
-			t.Errorf("%s token is active after its refresh token was revoked", name)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			first := e.mustExchange(t, e.authorizeConf(t, fullScope))
+			second := e.mustRefresh(t, e.conf, first.RefreshToken)
+			other := e.mustExchange(t, e.authorizeConf(t, fullScope))
+
+			if err := e.revoke(e.conf, tc.revoked(first, second)); err != nil {
+				t.Fatalf("Revoke: %v", err)
+			}
+			for name, tok := range map[string]string{
+				"refresh": second.RefreshToken, "access issued with it": second.AccessToken, "earlier access": first.AccessToken,
+			} {
+				if e.active(t, tok) {
+					t.Errorf("%s token is active after its family's refresh token was revoked", name)
+				}
+			}
+			if !e.active(t, other.AccessToken) || !e.active(t, other.RefreshToken) {
+				t.Errorf("revoking one family revoked another")
+			}
+			events := e.audit(t, "tokens.revoked")
+			if len(events) != 1 {
+				t.Fatalf("tokens.revoked events = %d, want 1", len(events))
+			}
+			if !strings.Contains(events[0].Details, tc.wantCount) {
+				t.Errorf("tokens.revoked details = %s, want %s", events[0].Details, tc.wantCount)
+			}
+			e.verifyAudit(t)
+		})
 	}
-	if !e.active(t, other.AccessToken) || !e.active(t, other.RefreshToken) {
-		t.Errorf("revoking one family revoked another")
-	}
-	if n := len(e.audit(t, "tokens.revoked")); n != 1 {
-		t.Errorf("tokens.revoked events = %d, want 1", n)
-	}
-	e.verifyAudit(t)
 }
 
 func TestRevokeRefusals(t *testing.T) {
