@@ -128,14 +128,13 @@ func (s *Store) NarrowGrantScopes(ctx context.Context, grantID string, removedSc
 	db := s.conn(ctx)
 	for _, scope := range removedScopes {
 		// One statement per removed scope, whatever the number of tokens.
-		// Rotated tokens are dead, and out of the index of live ones.
-		err := db.Model(&Token{}).Where("grant_id = ? AND revoked_at IS NULL AND rotated_at IS NULL", grantID).
+		err := db.Model(&Token{}).Where("grant_id = ? AND "+tokenIsLive, grantID).
 			Update("scopes", gorm.Expr("TRIM(REPLACE(' ' || scopes || ' ', ?, ' '))", " "+scope+" ")).Error
 		if err != nil {
 			return 0, fmt.Errorf("remove scope %q from tokens of grant %q: %w", scope, grantID, translate(err))
 		}
 	}
-	res := db.Model(&Token{}).Where("grant_id = ? AND revoked_at IS NULL AND rotated_at IS NULL AND scopes = ''", grantID).Update("revoked_at", at.UTC())
+	res := db.Model(&Token{}).Where("grant_id = ? AND "+tokenIsLive+" AND scopes = ''", grantID).Update("revoked_at", at.UTC())
 	if err := translate(res.Error); err != nil {
 		return 0, fmt.Errorf("revoke tokens left without a scope: %w", err)
 	}
@@ -175,7 +174,7 @@ func (s *Store) RevokeGrant(ctx context.Context, grantID string, at time.Time) (
 
 var (
 	countLiveTokensOfGrantSQL = hot(`SELECT COUNT(*) FROM tokens
-		WHERE grant_id = $1 AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > $2`)
+		WHERE grant_id = $1 AND ` + tokenIsLive + ` AND expires_at > $2`)
 	revokeGrantSQL            = hot(`UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`)
 	clearGrantWorkspacesSQL   = hot(`DELETE FROM grant_workspaces WHERE grant_id = $1`)
 	dropUnusedCodesOfGrantSQL = hot(`DELETE FROM auth_codes WHERE grant_id = $1 AND used_at IS NULL`)
@@ -185,7 +184,7 @@ var (
 // the grants, by the index of live tokens (there is none on
 // tokens.client_id). Those of revoked grants are dead already, and so are
 // revoked and rotated ones, which that index leaves out.
-const tokensOfClient = "grant_id IN (SELECT id FROM grants WHERE client_id = ? AND revoked_at IS NULL) AND revoked_at IS NULL AND rotated_at IS NULL"
+const tokensOfClient = "grant_id IN (SELECT id FROM grants WHERE client_id = ? AND revoked_at IS NULL) AND " + tokenIsLive
 
 // RevokeClientTokens revokes every live token of a client and drops its
 // unused codes; it reports how many tokens it revoked.

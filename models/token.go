@@ -69,6 +69,11 @@ type TokenWorkspace struct {
 // grantIsLive is the condition, on a row of tokens, that its grant is live.
 const grantIsLive = "EXISTS (SELECT 1 FROM grants WHERE grants.id = tokens.grant_id AND grants.revoked_at IS NULL)"
 
+// tokenIsLive is the condition, on a row of tokens, that it was neither
+// revoked nor rotated: the WHERE of the index of live tokens (schema step
+// 11), which a statement by grant or family must state to be served by it.
+const tokenIsLive = "revoked_at IS NULL AND rotated_at IS NULL"
+
 // tokenColumnCount is how many columns tokenColumns names, one per field
 // tokenFields scans.
 var tokenColumnCount = len(tokenFields(&Token{}))
@@ -97,10 +102,10 @@ var (
 	// as revoked again. A rotated refresh token presented for revocation
 	// still takes its family's live tokens with it (oauth.Engine.Revoke).
 	revokeLiveTokenSQL = hot(`UPDATE tokens SET revoked_at = $1
-		WHERE hash = $2 AND client_id = $3 AND revoked_at IS NULL AND rotated_at IS NULL AND ` + grantIsLive + `
+		WHERE hash = $2 AND client_id = $3 AND ` + tokenIsLive + ` AND ` + grantIsLive + `
 		RETURNING id, kind, grant_id, client_id, user_id, family_id`)
 	revokeFamilySQL = hot(`UPDATE tokens SET revoked_at = $1
-		WHERE grant_id = $2 AND family_id = $3 AND revoked_at IS NULL AND rotated_at IS NULL AND ` + grantIsLive)
+		WHERE grant_id = $2 AND family_id = $3 AND ` + tokenIsLive + ` AND ` + grantIsLive)
 	// Its own ∩ its grant's.
 	tokenWorkspaceIDsSQL = hot(`SELECT tw.workspace_id FROM token_workspaces tw
 		JOIN grant_workspaces gw ON gw.workspace_id = tw.workspace_id AND gw.grant_id = $1
